@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+/** 8-4-4-4-12 hex, any case (the contract's definition; looser than RFC 4122 on purpose). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const uuid = z.string().regex(UUID_PATTERN, "must be a UUID");
+
+/** A string Postgres can store: text columns and jsonb refuse NUL bytes. */
+export const text = (max = 10_000) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL bytes");
+
+export const name = text(200).trim().min(1, "must not be empty");
+export const email = text(320).trim().toLowerCase().pipe(z.email());
+export const isoDate = z.iso.datetime({ offset: true });
+
+/** Any JSON value without NUL bytes in its strings, for free-form payloads. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([text(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(text(200), jsonValue)]),
+);

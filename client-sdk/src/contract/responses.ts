@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { orgEvent } from "./events.js";
+import { orgRole } from "./roles.js";
+import { orgSettings } from "./settings.js";
+
+export const user = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.string() });
+export type User = z.infer<typeof user>;
+
+export const authResult = z.object({ user, token: z.string() });
+export type AuthResult = z.infer<typeof authResult>;
+
+/** Guests see only `{id, name, role}`. */
+export const org = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: orgRole,
+  settings: orgSettings.optional(),
+  createdAt: z.string().optional(),
+});
+export type Org = z.infer<typeof org>;
+
+export const member = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: orgRole,
+  joinedAt: z.string(),
+});
+export type Member = z.infer<typeof member>;
+
+export const me = z.object({ user, orgs: z.array(z.object({ id: z.string(), name: z.string(), role: orgRole })) });
+export type Me = z.infer<typeof me>;
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const orgList = page(org);
+export const memberList = page(member);
+export const eventPage = page(orgEvent);

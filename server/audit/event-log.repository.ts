@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import type { EventActor, EventContext, EventType, OrgEvent } from "../../client-sdk/src/contract/index.js";
+import { isOwnerOnly } from "../auth/permissions.js";
+import type { Executor, Trx } from "../db/database.js";
+import { canonicalJson } from "./canonical-json.js";
+import type { EventRow } from "./events.table.js";
+
+/** The locked head of one org's log, held for the rest of the transaction. */
+export interface LogHead {
+  orgId: string;
+  seq: number;
+  hash: string;
+  /** The transaction's time, to the millisecond: every event of the transaction carries it. */
+  now: Date;
+}
+
+export interface NewEvent {
+  type: EventType;
+  actor: EventActor;
+  projectId?: string | null;
+  target: { type: string; id: string };
+  data: Record<string, unknown>;
+  context: EventContext | null;
+}
+
+/** The envelope with `context` and `hash`: what audit viewers see and what the bus carries. */
+export type FullEvent = OrgEvent & { context: EventContext | null; hash: string; subjectUserId: string | null };
+
+/**
+ * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
+ * time, seq has no gaps and seq order is commit order. Undefined when the org has no log.
+ */
+export async function lockLogHead(trx: Trx, orgId: string): Promise<LogHead | undefined> {
+  const row = await trx
+    .selectFrom("event_heads")
+    .select(["seq", "hash", sql<Date>`date_trunc('milliseconds', now())`.as("now")])
+    .where("org_id", "=", orgId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now) };
+}
+
+export async function createLogHead(trx: Trx, orgId: string): Promise<LogHead> {
+  await trx.insertInto("event_heads").values({ org_id: orgId, seq: 0, hash: "" }).execute();
+  const head = await lockLogHead(trx, orgId);
+  if (!head) throw new Error("log head vanished inside its own transaction");
+  return head;
+}
+
+/** Appends one event at head.seq + 1 and advances the head (in memory and in the table). */
+export async function appendEvent(trx: Trx, head: LogHead, input: NewEvent): Promise<FullEvent> {
+  const seq = head.seq + 1;
+  const data = input.data;
+  const subjectUserId =
+    input.target.type === "user" ? input.target.id : typeof data.userId === "string" ? data.userId : null;
+  const body = {
+    id: randomUUID(),
+    orgId: head.orgId,
+    seq,
+    type: input.type,
+    occurredAt: head.now.toISOString(),
+    actor: input.actor,
+    projectId: input.projectId ?? null,
+    target: input.target,
+    data,
+    context: input.context,
+  };
+  const hash = chainHash(head.hash, body);
+  await trx
+    .insertInto("events")
+    .values({
+      id: body.id,
+      org_id: head.orgId,
+      seq,
+      type: input.type,
+      occurred_at: head.now,
+      actor_type: input.actor.type,
+      actor_id: input.actor.id,
+      actor_email: input.actor.email ?? null,
+      project_id: body.projectId,
+      target_type: input.target.type,
+      target_id: input.target.id,
+      subject_user_id: subjectUserId,
+      owner_only: isOwnerOnly(input.type),
+      data: JSON.stringify(data),
+      context: input.context ? JSON.stringify(input.context) : null,
+      prev_hash: head.hash,
+      hash,
+    })
+    .execute();
+  await trx.updateTable("event_heads").set({ seq, hash }).where("org_id", "=", head.orgId).execute();
+  head.seq = seq;
+  head.hash = hash;
+  return { ...body, hash, subjectUserId } as FullEvent;
+}
+
+/** sha256 over the previous hash and the row's canonical JSON. */
+export function chainHash(
+  prevHash: string,
+  body: Omit<FullEvent, "hash" | "subjectUserId" | "context"> & { context: EventContext | null },
+): string {
+  return createHash("sha256").update(prevHash).update("\n").update(canonicalJson(body)).digest("hex");
+}
+
+export function rowToEvent(row: EventRow): FullEvent {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    seq: Number(row.seq),
+    type: row.type,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    actor: { type: row.actor_type, id: row.actor_id, ...(row.actor_email ? { email: row.actor_email } : {}) },
+    projectId: row.project_id,
+    target: { type: row.target_type, id: row.target_id },
+    data: row.data,
+    context: row.context,
+    hash: row.hash,
+    subjectUserId: row.subject_user_id,
+  } as FullEvent;
+}
+
+/** What the bus carries and what the API shows: the envelope, with the audit-only parts when asked. */
+export function projectEvent(event: FullEvent, audit: boolean): OrgEvent {
+  const { context, hash, subjectUserId: _subject, ...rest } = event;
+  return (audit ? { ...rest, context: context ?? undefined, hash } : rest) as OrgEvent;
+}
+
+export interface LogFilter {
+  orgWide: boolean;
+  ownerOnly: boolean;
+  userId: string;
+}
+
+/**
+ * Events with seq > since that a viewer may see, in seq order (CONTRACT.md §3). `limit` counts the
+ * viewer's events, not raw rows; `untilSeq` bounds the read (inclusive) when given.
+ */
+export async function listEventsForView(
+  db: Executor,
+  orgId: string,
+  view: LogFilter,
+  options: { since: number; limit: number; untilSeq?: number },
+): Promise<FullEvent[]> {
+  let query = db
+    .selectFrom("events")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("seq", ">", options.since)
+    .orderBy("seq")
+    .limit(options.limit);
+  if (options.untilSeq !== undefined) query = query.where("seq", "<=", options.untilSeq);
+  if (!view.ownerOnly) query = query.where("owner_only", "=", false);
+  if (!view.orgWide) {
+    // Guests: events about themselves. Project events join here when the projects domain lands.
+    query = query.where("subject_user_id", "=", view.userId);
+  }
+  return (await query.execute()).map(rowToEvent);
+}
+
+export async function headSeq(db: Executor, orgId: string): Promise<number> {
+  const row = await db.selectFrom("event_heads").select("seq").where("org_id", "=", orgId).executeTakeFirst();
+  return row ? Number(row.seq) : 0;
+}

@@ -1,0 +1,32 @@
+import type { ColumnType, Selectable } from "kysely";
+import type { EventActor, EventContext, EventType } from "../../client-sdk/src/contract/index.js";
+
+export interface EventHeadsTable {
+  org_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface EventsTable {
+  id: string;
+  org_id: string;
+  seq: number;
+  type: EventType;
+  occurred_at: Date;
+  actor_type: EventActor["type"];
+  actor_id: string;
+  actor_email: string | null;
+  project_id: string | null;
+  target_type: string;
+  target_id: string;
+  /** The user an event is about (target or data.userId): guests see events about themselves. */
+  subject_user_id: string | null;
+  /** Owner-only types (api_key.*, billing.*, invitations, audit.exported). */
+  owner_only: boolean;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  context: ColumnType<EventContext | null, string | null, string | null>;
+  prev_hash: string;
+  hash: string;
+}
+
+export type EventRow = Selectable<EventsTable>;

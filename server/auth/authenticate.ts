@@ -1,0 +1,48 @@
+import { createMiddleware } from "hono/factory";
+import type { Db } from "../db/database.js";
+import { AppError, unauthenticated } from "../http/errors.js";
+import type { Actor } from "./actor.js";
+import { findLiveSession } from "./auth.repository.js";
+import { hashToken } from "./tokens.js";
+
+/** Turns a bearer token into an Actor; other domains (API keys) register their own resolvers. */
+export type TokenResolver = (token: string) => Promise<Actor | undefined>;
+
+export function sessionResolver(db: Db): TokenResolver {
+  return async (token) => {
+    const session = await findLiveSession(db, hashToken(token));
+    return session && { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
+  };
+}
+
+/** Tries each resolver in turn; undefined when none knows the token. */
+export function createTokenAuthenticator(resolvers: TokenResolver[]) {
+  return async (token: string | undefined): Promise<Actor | undefined> => {
+    if (!token || token.length > 512) return undefined;
+    for (const resolve of resolvers) {
+      const actor = await resolve(token);
+      if (actor) return actor;
+    }
+    return undefined;
+  };
+}
+
+export type TokenAuthenticator = ReturnType<typeof createTokenAuthenticator>;
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+/** 401 unless the request carries a live token; sets `actor`. `sessionOnly` refuses API keys. */
+export function authenticate(authenticator: TokenAuthenticator, options: { sessionOnly?: boolean } = {}) {
+  return createMiddleware(async (c, next) => {
+    const actor = await authenticator(bearerToken(c.req.header("authorization")));
+    if (!actor) throw unauthenticated();
+    if (options.sessionOnly && actor.type !== "user") {
+      throw new AppError("forbidden", "this route needs a user session, not an API key");
+    }
+    c.set("actor", actor);
+    await next();
+  });
+}

@@ -1,0 +1,83 @@
+import type { OrgRole } from "../../client-sdk/src/contract/index.js";
+import { ORG_ROLES, OWNER_ONLY_EVENT_TYPES } from "../../client-sdk/src/contract/index.js";
+
+/**
+ * The role matrix of CONTRACT.md §2, in one place. Services ask `can(access, permission)`;
+ * nothing else compares role strings.
+ */
+export const PERMISSIONS = {
+  /** See the org's name and one's own role. */
+  "org.read": ["owner", "editor", "viewer", "guest"],
+  /** See settings, the member list, all projects and resources, org-wide events. */
+  "org.read_all": ["owner", "editor", "viewer"],
+  "projects.write": ["owner", "editor"],
+  "resources.write": ["owner", "editor"],
+  /** Members, invitations, roles, settings, billing, API keys. */
+  "org.manage": ["owner"],
+  "org.delete": ["owner"],
+  "audit.read": ["owner"],
+} as const satisfies Record<string, readonly OrgRole[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** What one actor may do in one org, computed from current state. */
+export interface Access {
+  orgId: string;
+  /** The effective role (for an API key: the lesser of its role and its creator's). */
+  role: OrgRole;
+  /** The user the access derives from (an API key's creator). */
+  userId: string;
+  /** Sees `context` and `hash`: owners, and API keys created with `audit: true`. */
+  audit: boolean;
+  /** API keys never create or revoke API keys, nor delete the org. */
+  isApiKey: boolean;
+}
+
+export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permission: Permission): boolean {
+  if (permission === "audit.read") return access.audit;
+  if (permission === "org.delete" && access.isApiKey) return false;
+  return (PERMISSIONS[permission] as readonly OrgRole[]).includes(access.role);
+}
+
+const rank = (role: OrgRole) => ORG_ROLES.indexOf(role);
+/** The weaker of two roles (owner > editor > viewer > guest). */
+export const lesserRole = (a: OrgRole, b: OrgRole): OrgRole => (rank(a) >= rank(b) ? a : b);
+
+/** Which events of the log a viewer receives (CONTRACT.md §3, "who receives an event"). */
+export interface EventView {
+  userId: string;
+  /** Every event that is not owner-only. */
+  orgWide: boolean;
+  /** Owner-only types too. */
+  ownerOnly: boolean;
+  /** `context` and `hash`. */
+  audit: boolean;
+}
+
+export function eventViewOf(access: Access): EventView {
+  return {
+    userId: access.userId,
+    orgWide: can(access, "org.read_all"),
+    ownerOnly: access.role === "owner" || access.audit,
+    audit: access.audit,
+  };
+}
+
+/** The facts about an event that decide who sees it. */
+export interface EventAudienceFacts {
+  type: string;
+  projectId: string | null;
+  subjectUserId: string | null;
+}
+
+export function isOwnerOnly(type: string): boolean {
+  return OWNER_ONLY_EVENT_TYPES.has(type as never);
+}
+
+/** For one viewer and one event; `projectIds` are the projects a guest is on. */
+export function canSeeEvent(view: EventView, event: EventAudienceFacts, projectIds: ReadonlySet<string>): boolean {
+  if (view.audit || (view.ownerOnly && view.orgWide)) return true;
+  if (isOwnerOnly(event.type)) return false;
+  if (view.orgWide) return true;
+  return event.subjectUserId === view.userId || (event.projectId !== null && projectIds.has(event.projectId));
+}

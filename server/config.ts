@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .optional(),
+  /** Prefix of every Redis key and channel this deployment uses. */
+  REDIS_PREFIX: z.string().min(1).default("orgwire:"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: bool.default(false),
+  NODE_ID: z.string().min(1).optional(),
+  LOGIN_MAX_FAILURES: positiveInt.default(10),
+  LOGIN_WINDOW_SECONDS: positiveInt.default(15 * 60),
+  SIGNUPS_PER_IP_PER_HOUR: positiveInt.default(1000),
+  INVITATIONS_PER_ORG_PER_HOUR: positiveInt.default(100),
+  ORGS_PER_USER_PER_HOUR: positiveInt.default(1000),
+  BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof envSchema>, "PUBLIC_URL" | "NODE_ID"> & { PUBLIC_URL: string; NODE_ID: string }
+>;
+
+export class ConfigError extends Error {}
+
+/**
+ * Parses the environment once. A bad value throws a ConfigError whose message is one line naming
+ * the variable; main.ts prints it and exits 1.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = issue?.path.join(".") ?? "environment";
+    throw new ConfigError(`invalid ${variable}: ${issue?.message ?? "bad value"}`);
+  }
+  const c = result.data;
+  return Object.freeze({
+    ...c,
+    PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),
+    NODE_ID: c.NODE_ID ?? `node-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  });
+}

@@ -1,0 +1,14 @@
+import type { EventHeadsTable, EventsTable } from "../audit/events.table.js";
+import type { SessionsTable, UsersTable } from "../auth/auth.table.js";
+import type { MembershipsTable } from "../members/members.table.js";
+import type { OrgsTable } from "../orgs/orgs.table.js";
+
+/** Every table, as Kysely sees it; each domain owns its table types. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  orgs: OrgsTable;
+  memberships: MembershipsTable;
+  event_heads: EventHeadsTable;
+  events: EventsTable;
+}

@@ -1,0 +1,52 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import type { AppEnv } from "./context.js";
+import { AppError, errorResponse } from "./errors.js";
+import { methodAwareNotFound } from "./fallbacks.js";
+import { requestContext } from "./request-context.js";
+import type { Router } from "./router.js";
+
+export interface HttpAppOptions {
+  logger: Logger;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  /** Domain sub-apps mounted under /v1. */
+  routers: Router[];
+  health: { live: () => boolean; ready: () => Promise<boolean> };
+}
+
+/** The Hono app: plumbing middleware, /healthz, /readyz, /openapi.json and every domain under /v1. */
+export function createHttpApp(options: HttpAppOptions) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", requestContext({ logger: options.logger, trustProxy: options.trustProxy }));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: (c) => {
+        // Answer now and close: the rest of the body is never read.
+        c.header("Connection", "close");
+        return errorResponse(c, new AppError("payload_too_large", `the body exceeds ${options.bodyLimitBytes} bytes`));
+      },
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ ok: options.health.live() }, options.health.live() ? 200 : 503));
+  app.get("/readyz", async (c) => {
+    const ready = await options.health.ready();
+    return c.json({ ok: ready }, ready ? 200 : 503);
+  });
+
+  for (const router of options.routers) app.route("/v1", router);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Orgwire", version: "1.0.0", description: "Real-time organizations backend (CONTRACT.md v1)" },
+  });
+
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound(methodAwareNotFound(app));
+  return app;
+}

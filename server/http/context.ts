@@ -1,0 +1,15 @@
+import type { Logger } from "pino";
+import type { Actor, RequestContext } from "../auth/actor.js";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    requestId: string;
+    log: Logger;
+    /** Set by the authenticate middleware on routes that need a bearer token. */
+    actor: Actor;
+    /** ip, user agent and request id, recorded with each event this request writes. */
+    requestContext: RequestContext;
+  }
+}
+
+export type AppEnv = { Variables: import("hono").ContextVariableMap };

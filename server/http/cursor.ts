@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { invalidRequest } from "./errors.js";
+
+/** Opaque page cursors: base64url JSON of the last item's sort key. */
+export function encodeCursor(key: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, schema: T): z.infer<T> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    return schema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw invalidRequest("cursor is not one this API issued");
+  }
+}
+
+export const pageQuery = z.object({
+  cursor: z.string().max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+/** Takes limit+1 rows: the extra one only tells whether a next page exists. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  key: (row: R) => Record<string, string | number>,
+) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}

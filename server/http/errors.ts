@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import { ERROR_STATUS, type ErrorCode } from "../../client-sdk/src/contract/index.js";
+
+/** The one error type services throw; `status` follows from `code` (the contract's table). */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Extra response headers, such as Retry-After. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+
+  toJSON() {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+export const notFound = (what = "resource") => new AppError("not_found", `${what} not found`);
+export const forbidden = (message = "you may not do this") => new AppError("forbidden", message);
+export const unauthenticated = () => new AppError("unauthenticated", "a valid bearer token is required");
+export const invalidRequest = (message: string, details?: unknown) => new AppError("invalid_request", message, details);
+
+/** Maps anything thrown to the error envelope, in one place. Unknown errors are 500 and logged. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) return invalidRequest("request is invalid", error.issues);
+  if (error instanceof HTTPException) {
+    const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === error.status)?.[0] ??
+      "invalid_request") as ErrorCode;
+    return new AppError(code, error.message || code);
+  }
+  return new AppError("internal", "internal error");
+}
+
+export function errorResponse(c: Context, error: unknown): Response {
+  const appError = toAppError(error);
+  if (appError.code === "internal") c.var.log?.error({ err: error }, "unhandled error");
+  for (const [k, v] of Object.entries(appError.headers ?? {})) c.header(k, v);
+  return c.json(appError.toJSON(), appError.status as ContentfulStatusCode);
+}

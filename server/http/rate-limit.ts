@@ -1,0 +1,92 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { AppError } from "./errors.js";
+
+/** Fixed-window counters: shared through Redis across nodes, or in memory on a single node. */
+export interface RateLimiter {
+  /** Counts one hit on `key`; returns the count in the current window and the ms until it resets. */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** The count without adding to it. */
+  peek(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  reset(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRateLimiter(options: { redisUrl?: string; prefix: string; log: Logger }): RateLimiter {
+  return options.redisUrl ? redisLimiter(options.redisUrl, options.prefix, options.log) : memoryLimiter();
+}
+
+/** Throws 429 `rate_limited` with Retry-After once `count` passes `max`. */
+export function enforceLimit(result: { count: number; resetMs: number }, max: number, what: string): void {
+  if (result.count <= max) return;
+  const retryAfter = String(Math.max(1, Math.ceil(result.resetMs / 1000)));
+  throw new AppError("rate_limited", `too many ${what}; retry later`, undefined, { "Retry-After": retryAfter });
+}
+
+function memoryLimiter(): RateLimiter {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  const current = (key: string, windowMs: number) => {
+    const now = Date.now();
+    const w = windows.get(key);
+    if (w && w.resetAt > now) return w;
+    const fresh = { count: 0, resetAt: now + windowMs };
+    windows.set(key, fresh);
+    return fresh;
+  };
+  return {
+    async hit(key, windowMs) {
+      const w = current(key, windowMs);
+      w.count++;
+      return { count: w.count, resetMs: w.resetAt - Date.now() };
+    },
+    async peek(key, windowMs) {
+      const w = current(key, windowMs);
+      return { count: w.count, resetMs: w.resetAt - Date.now() };
+    },
+    async reset(key) {
+      windows.delete(key);
+    },
+    async close() {},
+  };
+}
+
+function redisLimiter(url: string, prefix: string, log: Logger): RateLimiter {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on("error", (err) => log.debug({ err }, "rate limiter redis error"));
+  // While Redis is down the limiter fails open: refusing every login would be worse.
+  const failOpen = (err: unknown) => {
+    log.warn({ err }, "rate limiter unavailable; allowing");
+    return { count: 0, resetMs: 0 };
+  };
+  const read = (res: [Error | null, unknown][] | null) => ({
+    count: Number(res?.[0]?.[1] ?? 0),
+    resetMs: Math.max(0, Number(res?.[1]?.[1] ?? 0)),
+  });
+  return {
+    hit: (key, windowMs) =>
+      redis
+        .multi()
+        .incr(prefix + key)
+        .pexpire(prefix + key, windowMs, "NX")
+        .pttl(prefix + key)
+        .exec()
+        .then((res) => ({ count: Number(res?.[0]?.[1] ?? 0), resetMs: Math.max(0, Number(res?.[2]?.[1] ?? 0)) }))
+        .catch(failOpen),
+    peek: (key) =>
+      redis
+        .multi()
+        .get(prefix + key)
+        .pttl(prefix + key)
+        .exec()
+        .then(read)
+        .catch(failOpen),
+    reset: (key) =>
+      redis
+        .del(prefix + key)
+        .then(() => undefined)
+        .catch(() => undefined),
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { DataDirLockedError } from "./db/embedded.js";
+import { startNode } from "./node.js";
+
+/** `npm start`: one node, configured from the environment (CONTRACT.md §1). */
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`orgwire: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let node: Awaited<ReturnType<typeof startNode>>;
+  try {
+    node = await startNode(config);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(`orgwire: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    node.log.info({ signal }, "draining");
+    node.drain().then(
+      () => process.exit(0),
+      (err) => {
+        node.log.error({ err }, "drain failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error(`orgwire: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

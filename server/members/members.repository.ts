@@ -1,0 +1,77 @@
+import type { OrgRole } from "../../client-sdk/src/contract/index.js";
+import type { Executor } from "../db/database.js";
+
+/** Memberships are made by invitations; tests call this directly until then. */
+export async function insertMembership(db: Executor, m: { orgId: string; userId: string; role: OrgRole }) {
+  return db
+    .insertInto("memberships")
+    .values({ org_id: m.orgId, user_id: m.userId, role: m.role })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+const memberColumns = [
+  "memberships.user_id",
+  "memberships.role",
+  "memberships.joined_at",
+  "users.email",
+  "users.name",
+] as const;
+
+export function findMember(db: Executor, orgId: string, userId: string) {
+  return db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select(memberColumns)
+    .where("memberships.org_id", "=", orgId)
+    .where("memberships.user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+export type MemberRecord = NonNullable<Awaited<ReturnType<typeof findMember>>>;
+
+/** Keyset-paged on (joined_at, user_id). */
+export function listMembers(
+  db: Executor,
+  orgId: string,
+  page: { limit: number; after?: { joinedAt: string; userId: string } },
+) {
+  let query = db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select(memberColumns)
+    .where("memberships.org_id", "=", orgId)
+    .orderBy("memberships.joined_at")
+    .orderBy("memberships.user_id")
+    .limit(page.limit);
+  if (page.after) {
+    const joinedAt = new Date(page.after.joinedAt);
+    const userId = page.after.userId;
+    query = query.where((eb) =>
+      eb.or([
+        eb("memberships.joined_at", ">", joinedAt),
+        eb.and([eb("memberships.joined_at", "=", joinedAt), eb("memberships.user_id", ">", userId)]),
+      ]),
+    );
+  }
+  return query.execute();
+}
+
+/** Callers hold the org's log lock, so this count cannot change under them. */
+export async function countOwners(db: Executor, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom("memberships")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("org_id", "=", orgId)
+    .where("role", "=", "owner")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function setRole(db: Executor, orgId: string, userId: string, role: OrgRole): Promise<void> {
+  await db.updateTable("memberships").set({ role }).where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+}
+
+export async function deleteMembership(db: Executor, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom("memberships").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+}

@@ -1,0 +1,73 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { changeRoleBody, member, memberList } from "../../client-sdk/src/contract/index.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { pageQuery } from "../http/cursor.js";
+import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
+import { orgAccess } from "../http/org-access.js";
+import { createRouter } from "../http/router.js";
+import { isSelf, type MembersService } from "./members.service.js";
+
+const memberParams = z.object({ orgId: idParam, userId: idParam });
+
+export function membersRoutes(service: MembersService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const anyToken = authenticate(deps.authenticator);
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/members",
+      tags: ["members"],
+      security: bearer,
+      middleware: [anyToken, orgAccess(deps.db, "org.read_all")],
+      request: { params: z.object({ orgId: idParam }), query: pageQuery },
+      responses: responses(200, memberList, "members, oldest first"),
+    }),
+    async (c) => c.json(await service.list(c.var.access, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/orgs/{orgId}/members/{userId}",
+      tags: ["members"],
+      security: bearer,
+      middleware: [anyToken, orgAccess(deps.db, "org.manage")],
+      request: { params: memberParams, ...jsonBody(changeRoleBody) },
+      responses: responses(200, member, "the member with the new role"),
+    }),
+    async (c) => {
+      const { orgId, userId } = c.req.valid("param");
+      return c.json(
+        await service.changeRole(c.var.actor, c.var.requestContext, orgId, userId, c.req.valid("json")),
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/orgs/{orgId}/members/{userId}",
+      tags: ["members"],
+      security: bearer,
+      middleware: [
+        anyToken,
+        orgAccess(deps.db, (c) =>
+          isSelf(c.var.actor, (c.req.param("userId") ?? "").toLowerCase()) ? "org.read" : "org.manage",
+        ),
+      ],
+      request: { params: memberParams },
+      responses: noContent("removed (or left); their sockets are revoked before this answers"),
+    }),
+    async (c) => {
+      const { orgId, userId } = c.req.valid("param");
+      await service.remove(c.var.actor, c.var.requestContext, orgId, userId);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

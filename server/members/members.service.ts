@@ -1,0 +1,84 @@
+import { z } from "zod";
+import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
+import type { Actor, RequestContext } from "../auth/actor.js";
+import type { Access } from "../auth/permissions.js";
+import type { Db, Trx } from "../db/database.js";
+import { decodeCursor, toPage } from "../http/cursor.js";
+import { AppError, notFound } from "../http/errors.js";
+import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
+import * as repo from "./members.repository.js";
+
+/** Other domains' clean-up when a member leaves (project roles, API keys), in the same transaction. */
+export type MemberRemovalHook = (trx: Trx, orgId: string, userId: string) => Promise<void>;
+
+export interface MembersServiceDeps {
+  db: Db;
+  sink: EventSink;
+  removalHooks?: MemberRemovalHook[];
+}
+
+export function toMember(r: repo.MemberRecord): Member {
+  return { userId: r.user_id, email: r.email, name: r.name, role: r.role, joinedAt: r.joined_at.toISOString() };
+}
+
+const memberCursor = z.object({ joinedAt: z.string(), userId: z.string() });
+
+/** Whether this DELETE is the caller leaving (any member may) rather than removing someone. */
+export const isSelf = (actor: Actor, userId: string) => actor.type === "user" && actor.userId === userId;
+
+export function createMembersService({ db, sink, removalHooks = [] }: MembersServiceDeps) {
+  return {
+    async list(access: Access, page: { limit: number; cursor?: string }) {
+      const after = decodeCursor(page.cursor, memberCursor);
+      const rows = await repo.listMembers(db, access.orgId, { limit: page.limit + 1, after });
+      return toPage(rows, page.limit, toMember, (r) => ({ joinedAt: r.joined_at.toISOString(), userId: r.user_id }));
+    },
+
+    /** Immediate; an org always keeps one owner (409 last_owner), also under concurrent calls. */
+    async changeRole(actor: Actor, context: RequestContext, orgId: string, userId: string, body: ChangeRoleBody) {
+      return mutateOrg({ db, sink }, { actor, context, orgId, permission: "org.manage" }, async ({ trx, record }) => {
+        const member = await repo.findMember(trx, orgId, userId);
+        if (!member) throw notFound("member");
+        if (member.role === body.role) return toMember(member);
+        if (member.role === "owner" && (await repo.countOwners(trx, orgId)) <= 1) {
+          throw new AppError("last_owner", "an organization needs at least one owner");
+        }
+        await repo.setRole(trx, orgId, userId, body.role);
+        await record({
+          type: "member.role_changed",
+          target: { type: "user", id: userId },
+          data: { userId, from: member.role, to: body.role },
+        });
+        return toMember({ ...member, role: body.role });
+      });
+    },
+
+    /** Removal by an owner, or leaving (self). Access ends when this commits. */
+    async remove(actor: Actor, context: RequestContext, orgId: string, userId: string) {
+      const leaving = isSelf(actor, userId);
+      await mutateOrg(
+        { db, sink },
+        { actor, context, orgId, permission: leaving ? "org.read" : "org.manage" },
+        async ({ trx, record }) => {
+          const member = await repo.findMember(trx, orgId, userId);
+          if (!member) throw notFound("member");
+          if (member.role === "owner" && (await repo.countOwners(trx, orgId)) <= 1) {
+            throw new AppError(
+              "last_owner",
+              "the last owner cannot leave or be removed; delete the org or name another owner",
+            );
+          }
+          await repo.deleteMembership(trx, orgId, userId);
+          for (const hook of removalHooks) await hook(trx, orgId, userId);
+          await record({
+            type: "member.removed",
+            target: { type: "user", id: userId },
+            data: { userId, reason: leaving ? "left" : "removed" },
+          });
+        },
+      );
+    },
+  };
+}
+
+export type MembersService = ReturnType<typeof createMembersService>;

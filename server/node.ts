@@ -1,0 +1,102 @@
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import { Server as SocketServer } from "socket.io";
+import { auditModule } from "./audit/index.js";
+import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
+import { authModule } from "./auth/index.js";
+import { openBus } from "./bus/index.js";
+import type { Config } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { createHttpApp } from "./http/app.js";
+import { createRateLimiter } from "./http/rate-limit.js";
+import { membersModule } from "./members/index.js";
+import { orgsModule } from "./orgs/index.js";
+import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
+
+export interface OrgwireNode {
+  app: ReturnType<typeof createHttpApp>;
+  server: HttpServer;
+  io: OrgServer;
+  port: number;
+  log: Logger;
+  /** SIGTERM behaviour: stop accepting, send sockets elsewhere, finish in-flight requests. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The composition root: opens the services, wires the domains, listens. */
+export async function startNode(config: Config, logger?: Logger): Promise<OrgwireNode> {
+  const log = logger ?? pino({ level: config.LOG_LEVEL, base: { node: config.NODE_ID } });
+  const database = await openDatabase(config);
+  await migrateToLatest(database);
+  const { db } = database;
+  const bus = await openBus(config, (err) => log.warn({ err: err.message }, "bus error"));
+  const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
+
+  const authenticator = createTokenAuthenticator([sessionResolver(db)]);
+  let draining = false;
+  // The server exists before the app so Socket.IO (and the hub the services need) can attach to it.
+  let app: ReturnType<typeof createHttpApp> | undefined;
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: unknown) => (app as NonNullable<typeof app>).fetch(request, env),
+  }) as HttpServer;
+  const io: OrgServer = new SocketServer(server, { cleanupEmptyChildNamespaces: true, serveClient: false });
+  const hub = await createRealtimeHub({
+    io,
+    db,
+    bus,
+    log,
+    nodeId: config.NODE_ID,
+    authenticator,
+    loadProjectIds: async () => [],
+  });
+
+  const deps = { db, config, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
+  app = createHttpApp({
+    logger: log,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    routers: [authModule(deps).routes, orgsModule(deps).routes, membersModule(deps).routes, auditModule(deps).routes],
+    health: {
+      live: () => true,
+      ready: async () => !draining && (await database.ping()) && (await bus.ping()),
+    },
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, database: database.kind, bus: bus.kind }, "orgwire node listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutdown());
+  async function shutdown() {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await hub.close();
+    await limiter.close();
+    await bus.close();
+    await database.close();
+  }
+
+  return {
+    app,
+    server,
+    io,
+    port,
+    log,
+    async drain() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Closing the transport (not the namespaces) makes clients reconnect, to another node.
+      io.engine.close();
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      await close();
+    },
+    close,
+  };
+}

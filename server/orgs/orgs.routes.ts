@@ -1,0 +1,90 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createOrgBody, org, orgList, updateOrgBody } from "../../client-sdk/src/contract/index.js";
+import type { UserActor } from "../auth/actor.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { pageQuery } from "../http/cursor.js";
+import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
+import { orgAccess } from "../http/org-access.js";
+import { createRouter } from "../http/router.js";
+import type { OrgsService } from "./orgs.service.js";
+
+export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const session = authenticate(deps.authenticator, { sessionOnly: true });
+  const anyToken = authenticate(deps.authenticator);
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/orgs",
+      tags: ["orgs"],
+      security: bearer,
+      middleware: [session],
+      request: jsonBody(createOrgBody),
+      responses: responses(201, org, "the new organization; the caller is its owner"),
+    }),
+    async (c) => c.json(await service.create(c.var.actor as UserActor, c.var.requestContext, c.req.valid("json")), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs",
+      tags: ["orgs"],
+      security: bearer,
+      middleware: [session],
+      request: { query: pageQuery },
+      responses: responses(200, orgList, "organizations the caller belongs to"),
+    }),
+    async (c) => c.json(await service.list(c.var.actor as UserActor, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}",
+      tags: ["orgs"],
+      security: bearer,
+      middleware: [anyToken, orgAccess(deps.db, "org.read")],
+      request: { params: orgParams },
+      responses: responses(200, org, "the organization; guests see name and role only"),
+    }),
+    async (c) => c.json(await service.get(c.var.access), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/orgs/{orgId}",
+      tags: ["orgs"],
+      security: bearer,
+      middleware: [anyToken, orgAccess(deps.db, "org.manage")],
+      request: { params: orgParams, ...jsonBody(updateOrgBody) },
+      responses: responses(200, org, "the updated organization"),
+    }),
+    async (c) =>
+      c.json(
+        await service.update(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/orgs/{orgId}",
+      tags: ["orgs"],
+      security: bearer,
+      middleware: [anyToken, orgAccess(deps.db, "org.delete")],
+      request: { params: orgParams },
+      responses: noContent("deleted; every socket of the org is revoked"),
+    }),
+    async (c) => {
+      await service.remove(c.var.actor, c.var.requestContext, c.req.valid("param").orgId);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

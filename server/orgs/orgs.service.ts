@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
+import { appendEvent, createLogHead } from "../audit/event-log.repository.js";
+import { type Actor, actorRef, type RequestContext, type UserActor } from "../auth/actor.js";
+import { type Access, can } from "../auth/permissions.js";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { decodeCursor, toPage } from "../http/cursor.js";
+import { notFound } from "../http/errors.js";
+import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
+import { insertMembership } from "../members/members.repository.js";
+import { type EventSink, mutateOrg } from "./org-mutation.js";
+import * as repo from "./orgs.repository.js";
+import type { OrgRow } from "./orgs.table.js";
+
+export interface OrgsServiceDeps {
+  db: Db;
+  sink: EventSink;
+  limiter: RateLimiter;
+  config: Pick<Config, "ORGS_PER_USER_PER_HOUR">;
+}
+
+/** Guests see the name and their role only (CONTRACT.md §5). */
+export function toOrg(
+  row: Pick<OrgRow, "id" | "name" | "settings" | "created_at">,
+  access: Pick<Access, "role" | "isApiKey" | "audit">,
+): Org {
+  const base = { id: row.id, name: row.name, role: access.role };
+  if (!can(access, "org.read_all")) return base;
+  return { ...base, settings: row.settings, createdAt: row.created_at.toISOString() };
+}
+
+const orgCursor = z.object({ joinedAt: z.string(), id: z.string() });
+
+export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps) {
+  return {
+    async create(actor: UserActor, context: RequestContext, body: CreateOrgBody): Promise<Org> {
+      enforceLimit(
+        await limiter.hit(`orgs:${actor.userId}`, 3_600_000),
+        config.ORGS_PER_USER_PER_HOUR,
+        "new organizations",
+      );
+      const orgId = randomUUID();
+      const { org, event } = await db.transaction().execute(async (trx) => {
+        const org = await repo.insertOrg(trx, { id: orgId, name: body.name, createdBy: actor.userId });
+        await insertMembership(trx, { orgId, userId: actor.userId, role: "owner" });
+        const head = await createLogHead(trx, orgId);
+        const event = await appendEvent(trx, head, {
+          type: "org.created",
+          actor: actorRef(actor),
+          target: { type: "org", id: orgId },
+          data: { name: body.name },
+          context,
+        });
+        return { org, event };
+      });
+      await sink.committed([event]);
+      return toOrg(org, { role: "owner", isApiKey: false, audit: true });
+    },
+
+    async list(actor: UserActor, page: { limit: number; cursor?: string }) {
+      const after = decodeCursor(page.cursor, orgCursor);
+      const rows = await repo.listOrgsOfUser(db, actor.userId, { limit: page.limit + 1, after });
+      return toPage(
+        rows,
+        page.limit,
+        (r) => toOrg(r, { role: r.role, isApiKey: false, audit: r.role === "owner" }),
+        (r) => ({ joinedAt: r.joined_at.toISOString(), id: r.id }),
+      );
+    },
+
+    async get(access: Access): Promise<Org> {
+      const row = await repo.findLiveOrg(db, access.orgId);
+      if (!row) throw notFound("organization");
+      return toOrg(row, access);
+    },
+
+    /** Settings: each of preferences/notifications/authentication named replaces the stored one. */
+    async update(actor: Actor, context: RequestContext, orgId: string, body: UpdateOrgBody): Promise<Org> {
+      return mutateOrg(
+        { db, sink },
+        { actor, context, orgId, permission: "org.manage" },
+        async ({ trx, access, record }) => {
+          const current = await repo.findLiveOrg(trx, orgId);
+          if (!current) throw notFound("organization");
+          const settings = body.settings ? { ...current.settings, ...body.settings } : undefined;
+          const row = await repo.updateOrg(trx, orgId, { name: body.name, settings });
+          await record({
+            type: "org.updated",
+            target: { type: "org", id: orgId },
+            data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(settings ? { settings } : {}) },
+          });
+          return toOrg(row, access);
+        },
+      );
+    },
+
+    async remove(actor: Actor, context: RequestContext, orgId: string): Promise<void> {
+      await mutateOrg(
+        { db, sink },
+        { actor, context, orgId, permission: "org.delete" },
+        async ({ trx, head, record }) => {
+          const current = await repo.findLiveOrg(trx, orgId);
+          if (!current) throw notFound("organization");
+          await repo.markOrgDeleted(trx, orgId, head.now);
+          await record({ type: "org.deleted", target: { type: "org", id: orgId }, data: { name: current.name } });
+        },
+      );
+    },
+  };
+}
+
+export type OrgsService = ReturnType<typeof createOrgsService>;

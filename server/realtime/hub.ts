@@ -1,0 +1,212 @@
+import type { Logger } from "pino";
+import type { Server } from "socket.io";
+import {
+  type ClientToServerEvents,
+  handshakeAuth,
+  type ServerToClientEvents,
+} from "../../client-sdk/src/contract/index.js";
+import type { FullEvent } from "../audit/event-log.repository.js";
+import type { SessionRevocations } from "../auth/auth.service.js";
+import type { TokenAuthenticator } from "../auth/authenticate.js";
+import type { Bus } from "../bus/index.js";
+import type { Db } from "../db/database.js";
+import { loadAccess } from "../members/access.js";
+import type { EventSink } from "../orgs/org-mutation.js";
+import { changesAccess } from "./access-effects.js";
+import { AckTracker } from "./acks.js";
+import { type OrgNamespace, type OrgSocket, type OrgSocketData, OrgStream } from "./org-stream.js";
+import { createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
+
+export type OrgServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
+
+export interface HubDeps {
+  io: OrgServer;
+  db: Db;
+  bus: Bus;
+  log: Logger;
+  nodeId: string;
+  authenticator: TokenAuthenticator;
+  loadProjectIds: ProjectIdsLoader;
+  /** How long an access-changing call waits for other nodes' acks. */
+  ackTimeoutMs?: number;
+  /** How often streams compare their cursor with the org's head (the bus-independent backstop). */
+  headPollMs?: number;
+}
+
+/** Bus channels (the bus adds the deployment prefix). */
+const orgChannel = (orgId: string) => `org.${orgId}`;
+const SESSIONS_CHANNEL = "sessions";
+const ackChannel = (nodeId: string) => `ack.${nodeId}`;
+
+interface EventBatchMessage {
+  events: readonly FullEvent[];
+  ack?: { node: string; id: string };
+}
+interface SessionRevokeMessage {
+  sessionId: string;
+  ack: { node: string; id: string };
+}
+
+const ORG_NAMESPACE = /^\/orgs\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * Live delivery on one node: per-org namespaces, their streams, the bus traffic between nodes and
+ * acknowledged revocation. Implements the EventSink the services hand committed events to.
+ */
+export async function createRealtimeHub(deps: HubDeps) {
+  const { io, db, bus, log, nodeId } = deps;
+  const ackTimeoutMs = deps.ackTimeoutMs ?? 1_000;
+  const acks = new AckTracker();
+  const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
+  const snapshot = createSnapshotReader(db, deps.loadProjectIds);
+
+  const ackTo = async (ack: { node: string; id: string } | undefined) => {
+    if (!ack) return;
+    await bus.publish(ackChannel(ack.node), { id: ack.id }).catch((err) => log.warn({ err }, "ack not sent"));
+  };
+
+  const unsubscribeAcks = await bus.subscribe(ackChannel(nodeId), (m) => acks.receive((m as { id: string }).id));
+  const unsubscribeSessions = await bus.subscribe(SESSIONS_CHANNEL, (m) => {
+    const message = m as SessionRevokeMessage;
+    void revokeSessionLocally(message.sessionId).then(() => ackTo(message.ack));
+  });
+
+  async function revokeSessionLocally(sessionId: string) {
+    await Promise.all(
+      [...streams.values()].map(({ stream }) =>
+        stream.revokeWhere(
+          (s) => s.data.actor.type === "user" && s.data.actor.sessionId === sessionId,
+          "session_revoked",
+        ),
+      ),
+    );
+  }
+
+  async function streamFor(nsp: OrgNamespace): Promise<OrgStream> {
+    const existing = streams.get(nsp.name);
+    if (existing && existing.stream.nsp === nsp) return existing.stream;
+    const orgId = nsp.name.slice("/orgs/".length).toLowerCase();
+    const stream = new OrgStream(orgId, nsp, { db, log, snapshot });
+    const entry: { stream: OrgStream; unsubscribe: () => Promise<void> | void } = { stream, unsubscribe: () => {} };
+    streams.set(nsp.name, entry);
+    // Subscribe before the first attach reads the head, so nothing falls between the two. While
+    // the bus is down the subscription waits for it; the head poller covers that stretch.
+    const subscribed = bus
+      .subscribe(orgChannel(orgId), (m) => {
+        const message = m as EventBatchMessage;
+        void stream.ingest(message.events).then(() => ackTo(message.ack));
+      })
+      .then((unsubscribe) => {
+        entry.unsubscribe = unsubscribe;
+        if (streams.get(nsp.name) !== entry) void unsubscribe(); // released meanwhile
+      })
+      .catch((err) => log.warn({ err, orgId }, "bus subscription failed; relying on the head poller"));
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+    return stream;
+  }
+
+  async function releaseIfEmpty(nsp: OrgNamespace) {
+    const entry = streams.get(nsp.name);
+    if (!entry || entry.stream.nsp !== nsp || nsp.sockets.size > 0) return;
+    streams.delete(nsp.name);
+    await entry.unsubscribe();
+  }
+
+  const parent = io.of(ORG_NAMESPACE);
+  parent.use(async (socket, next) => {
+    const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
+    if (!parsed.success) return next(new Error("unauthenticated"));
+    try {
+      const actor = await deps.authenticator(parsed.data.token);
+      if (!actor) return next(new Error("unauthenticated"));
+      const orgId = socket.nsp.name.slice("/orgs/".length).toLowerCase();
+      if (!(await loadAccess(db, actor, orgId))) return next(new Error("forbidden"));
+      socket.data = { orgId, actor, since: parsed.data.since };
+      next();
+    } catch (err) {
+      log.error({ err }, "handshake failed");
+      next(new Error("unavailable"));
+    }
+  });
+  parent.on("connection", (socket: OrgSocket) => {
+    const nsp = socket.nsp as OrgNamespace;
+    socket.on("disconnect", () => void releaseIfEmpty(nsp));
+    streamFor(nsp)
+      .then((stream) => stream.attach(socket))
+      .catch((err) => log.error({ err }, "attach failed"));
+  });
+
+  // The backstop that makes delivery independent of the bus: compare cursors with the heads.
+  async function pollHeads() {
+    const active = [...streams.values()].map((e) => e.stream).filter((s) => s.delivered >= 0);
+    if (active.length === 0) return;
+    const heads = await db
+      .selectFrom("event_heads")
+      .select(["org_id", "seq"])
+      .where("org_id", "in", [...new Set(active.map((s) => s.orgId))])
+      .execute();
+    const headOf = new Map(heads.map((h) => [h.org_id, Number(h.seq)]));
+    await Promise.all(active.map((s) => s.syncTo(headOf.get(s.orgId) ?? 0)));
+  }
+  const catchUp = () => void pollHeads().catch((err) => log.warn({ err }, "head poll failed"));
+  const poller = setInterval(catchUp, deps.headPollMs ?? 1_000);
+  poller.unref();
+  const unsubscribeReconnect = bus.onReconnect(catchUp);
+
+  /** Hands a commit to local sockets at once, then to other nodes; waits for acks when access changed. */
+  const sink: EventSink = {
+    async committed(events) {
+      const orgId = events[0]?.orgId;
+      if (!orgId) return;
+      const local = [...streams.values()].filter((e) => e.stream.orgId === orgId);
+      await Promise.all(local.map((e) => e.stream.ingest(events)));
+      const ack = events.some(changesAccess) ? { node: nodeId, id: acks.newId() } : undefined;
+      let receivers = 0;
+      try {
+        receivers = await bus.publish(orgChannel(orgId), { events, ack } satisfies EventBatchMessage);
+      } catch (err) {
+        // Committed already; other nodes catch up from Postgres when the bus or the poller lets them.
+        log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");
+        return;
+      }
+      if (ack) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
+    },
+  };
+
+  async function awaitAcks(id: string, expected: number, about: Record<string, unknown>) {
+    const missing = await acks.expect(id, expected, ackTimeoutMs);
+    if (missing > 0) log.warn({ ...about, missing, expected }, "revocation not acknowledged in time by some nodes");
+  }
+
+  const revocations: SessionRevocations = {
+    async sessionRevoked(sessionId) {
+      await revokeSessionLocally(sessionId);
+      const ack = { node: nodeId, id: acks.newId() };
+      try {
+        const receivers = await bus.publish(SESSIONS_CHANNEL, { sessionId, ack } satisfies SessionRevokeMessage);
+        await awaitAcks(ack.id, receivers, { sessionId });
+      } catch (err) {
+        log.warn({ err }, "session revocation not broadcast; other nodes refuse the token from now on");
+      }
+    },
+  };
+
+  return {
+    sink,
+    revocations,
+    /** Waits until every local stream has drained its queue. */
+    async idle() {
+      await Promise.all([...streams.values()].map((e) => e.stream.idle()));
+    },
+    async close() {
+      clearInterval(poller);
+      unsubscribeReconnect();
+      await unsubscribeAcks();
+      await unsubscribeSessions();
+      for (const entry of streams.values()) await entry.unsubscribe();
+      streams.clear();
+    },
+  };
+}
+
+export type RealtimeHub = Awaited<ReturnType<typeof createRealtimeHub>>;

@@ -1,0 +1,220 @@
+import type { Logger } from "pino";
+import type { Namespace, Socket } from "socket.io";
+import type {
+  ClientToServerEvents,
+  RevocationReason,
+  ServerToClientEvents,
+} from "../../client-sdk/src/contract/index.js";
+import { type FullEvent, listEventsForView, projectEvent } from "../audit/event-log.repository.js";
+import type { Actor } from "../auth/actor.js";
+import type { Db } from "../db/database.js";
+import { accessFor } from "../members/access.js";
+import { type AccessEffect, accessEffectOf } from "./access-effects.js";
+import {
+  audienceRooms,
+  deliveryRooms,
+  keyRoom,
+  projectRoom,
+  ROOM_AUDIT,
+  type SocketView,
+  socketViewOf,
+  userRoom,
+} from "./rooms.js";
+import type { AccessSnapshot } from "./snapshot.js";
+
+export interface OrgSocketData {
+  orgId: string;
+  actor: Actor;
+  since?: number;
+  /** Set once the socket is attached to its stream and in its rooms. */
+  view?: SocketView;
+}
+
+export type OrgSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
+export type OrgNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
+
+export interface OrgStreamDeps {
+  db: Db;
+  log: Logger;
+  snapshot: (actor: Actor, orgId: string) => Promise<AccessSnapshot>;
+}
+
+const PAGE = 500;
+
+/**
+ * One org's live stream on one node. Everything that touches its sockets (attach with replay,
+ * live events, access changes, gap fills) runs through one serial queue, in seq order, so that:
+ * per socket seq strictly increases; the replay/live seam has no gap or duplicate; and an access
+ * change is applied before any later event is sent. See ./README.md.
+ */
+export class OrgStream {
+  /** The last seq applied to this node's sockets; -1 until the first attach reads the head. */
+  delivered = -1;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly orgId: string,
+    readonly nsp: OrgNamespace,
+    private readonly deps: OrgStreamDeps,
+  ) {}
+
+  /** Runs tasks one at a time; a failing task is logged and does not stop the stream. */
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.#queue
+      .then(task)
+      .catch((err) => this.deps.log.error({ err, orgId: this.orgId }, "stream task failed"));
+    this.#queue = run;
+    return run;
+  }
+
+  /** Events from a commit (local or via the bus); anything already applied is skipped. */
+  ingest(events: readonly FullEvent[]): Promise<void> {
+    return this.#enqueue(async () => {
+      for (const event of events) {
+        if (this.delivered < 0 || event.seq <= this.delivered) continue;
+        if (event.seq > this.delivered + 1) await this.#fillTo(event.seq - 1);
+        this.#apply(event);
+      }
+    });
+  }
+
+  /** Makes sure everything up to `seq` is applied, reading what the bus lost from Postgres. */
+  syncTo(seq: number): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.delivered >= 0 && seq > this.delivered) await this.#fillTo(seq);
+    });
+  }
+
+  /** Authorizes against current state, replays `since`, joins rooms, then says `ready`. */
+  attach(socket: OrgSocket): Promise<void> {
+    return this.#enqueue(async () => {
+      if (socket.disconnected) return;
+      const { actor, since } = socket.data;
+      const snap = await this.deps.snapshot(actor, this.orgId);
+      if (!snap.access) {
+        // Lost access between the handshake and now: the removal's event is already applied.
+        this.#revoke(socket, actor.type === "api_key" ? "api_key_revoked" : "member_removed");
+        return;
+      }
+      // Everything applied so far committed before the snapshot, so delivered <= snap.head.
+      if (this.delivered < 0) this.delivered = snap.head;
+      else if (snap.head > this.delivered) await this.#fillTo(snap.head);
+      const view = socketViewOf(snap.access, snap.projectIds);
+      if (since !== undefined && since < snap.head) await this.#replay(socket, view, since, snap.head);
+      if (socket.disconnected) return;
+      socket.join([userRoom(view.userId), ...(actor.type === "api_key" ? [keyRoom(actor.keyId)] : [])]);
+      socket.join(deliveryRooms(view));
+      socket.data.view = view;
+      socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
+    });
+  }
+
+  /** Waits for the queue to drain (used by tests and shutdown). */
+  idle(): Promise<void> {
+    return this.#enqueue(async () => {});
+  }
+
+  async #replay(socket: OrgSocket, view: SocketView, since: number, until: number): Promise<void> {
+    let after = since;
+    while (after < until && socket.connected) {
+      const page = await listEventsForView(this.deps.db, this.orgId, view, {
+        since: after,
+        untilSeq: until,
+        limit: PAGE,
+      });
+      for (const event of page) socket.emit("event", projectEvent(event, view.audit));
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]?.seq ?? until;
+    }
+  }
+
+  async #fillTo(seq: number): Promise<void> {
+    const everything = { orgWide: true, ownerOnly: true, userId: "" };
+    while (this.delivered < seq) {
+      const page = await listEventsForView(this.deps.db, this.orgId, everything, {
+        since: this.delivered,
+        untilSeq: seq,
+        limit: PAGE,
+      });
+      if (page.length === 0) break;
+      for (const event of page) this.#apply(event);
+    }
+  }
+
+  /** Applies one event: its effect on access first, then the broadcast, then the cursor. */
+  #apply(event: FullEvent): void {
+    const effect = accessEffectOf(event);
+    if (effect) this.#applyEffect(effect);
+    const stripped = projectEvent(event, false);
+    this.nsp.to(ROOM_AUDIT).emit("event", projectEvent(event, true));
+    this.nsp.to(audienceRooms(event)).except(ROOM_AUDIT).emit("event", stripped);
+    this.delivered = event.seq;
+  }
+
+  #applyEffect(effect: AccessEffect): void {
+    switch (effect.kind) {
+      case "revoke": {
+        const sockets =
+          effect.scope === "everyone"
+            ? [...this.nsp.sockets.values()]
+            : this.#socketsIn("userId" in effect.scope ? userRoom(effect.scope.userId) : keyRoom(effect.scope.keyId));
+        for (const socket of sockets) this.#revoke(socket, effect.reason);
+        return;
+      }
+      case "role":
+        for (const socket of this.#socketsIn(userRoom(effect.userId))) {
+          const view = socket.data.view;
+          if (!view) continue;
+          const access = accessFor(socket.data.actor, this.orgId, effect.role);
+          this.#rescope(socket, socketViewOf(access, view.projectIds));
+        }
+        return;
+      case "project":
+        for (const socket of this.#socketsIn(userRoom(effect.userId))) {
+          const view = socket.data.view;
+          if (!view) continue;
+          const projectIds = new Set(view.projectIds);
+          if (effect.member) projectIds.add(effect.projectId);
+          else projectIds.delete(effect.projectId);
+          this.#rescope(socket, { ...view, projectIds });
+        }
+        return;
+      case "project_gone":
+        for (const socket of this.#socketsIn(projectRoom(effect.projectId))) {
+          const view = socket.data.view;
+          if (!view) continue;
+          const projectIds = new Set(view.projectIds);
+          projectIds.delete(effect.projectId);
+          this.#rescope(socket, { ...view, projectIds });
+        }
+        return;
+    }
+  }
+
+  #rescope(socket: OrgSocket, view: SocketView): void {
+    const before = socket.data.view ? deliveryRooms(socket.data.view) : [];
+    for (const room of before) socket.leave(room);
+    socket.join(deliveryRooms(view));
+    socket.data.view = view;
+  }
+
+  #socketsIn(room: string): OrgSocket[] {
+    const ids = this.nsp.adapter.rooms.get(room);
+    if (!ids) return [];
+    return [...ids].flatMap((id) => this.nsp.sockets.get(id) ?? []);
+  }
+
+  /** `revoked`, then a server-side disconnect of this namespace only (the connection may hold others). */
+  #revoke(socket: OrgSocket, reason: RevocationReason): void {
+    if (socket.disconnected) return;
+    socket.emit("revoked", { orgId: this.orgId, reason });
+    socket.disconnect();
+  }
+
+  /** Session revocation (logout) goes through the queue too, so it lands between two events. */
+  revokeWhere(match: (socket: OrgSocket) => boolean, reason: RevocationReason): Promise<void> {
+    return this.#enqueue(async () => {
+      for (const socket of this.nsp.sockets.values()) if (match(socket)) this.#revoke(socket, reason);
+    });
+  }
+}
