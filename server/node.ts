@@ -8,7 +8,7 @@ import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.j
 import { authModule } from "./auth/index.js";
 import { openBus } from "./bus/index.js";
 import type { Config } from "./config.js";
-import { openDatabase } from "./db/database.js";
+import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createHttpApp } from "./http/app.js";
 import { createRateLimiter } from "./http/rate-limit.js";
@@ -18,6 +18,8 @@ import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
 
 export interface OrgwireNode {
   app: ReturnType<typeof createHttpApp>;
+  db: Db;
+  config: Config;
   server: HttpServer;
   io: OrgServer;
   port: number;
@@ -82,6 +84,8 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
 
   return {
     app,
+    db,
+    config,
     server,
     io,
     port,

@@ -1,0 +1,160 @@
+/**
+ * Security regression: bad input never reaches a 5xx and never changes stored state. Each route
+ * gets malformed JSON, wrong types, missing fields, oversize strings and bodies, NUL bytes,
+ * invalid ids and unknown roles; every answer must be a 4xx with the error envelope.
+ */
+import { describe, expect, it } from "vitest";
+import { addMember, call, createOrg, signup } from "./support/api.js";
+import { useCluster } from "./support/suite.js";
+
+const cluster = useCluster(1);
+const node = () => cluster.nodes[0]!;
+
+const MB_STRING = "x".repeat(1_000_000);
+const OVER_LIMIT = JSON.stringify({ name: "y".repeat(1024 * 1024 + 10) });
+
+interface Probe {
+  label: string;
+  raw?: string;
+  body?: unknown;
+  contentType?: string;
+}
+
+/** The probes every JSON route gets, given one valid body to distort. */
+function probesFor(valid: Record<string, unknown>): Probe[] {
+  const firstKey = Object.keys(valid)[0]!;
+  return [
+    { label: "malformed JSON", raw: '{"name": "unterminated' },
+    { label: "not an object", raw: "[1,2,3]" },
+    { label: "JSON null", raw: "null" },
+    { label: "empty body", raw: "" },
+    { label: "wrong types", body: Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) },
+    { label: "missing fields", body: {} },
+    { label: "1 MB string", body: { ...valid, [firstKey]: MB_STRING } },
+    { label: "NUL byte", body: { ...valid, [firstKey]: "bad\u0000value" } },
+    { label: "unknown key", body: { ...valid, admin: true } },
+    { label: "text/plain body", raw: JSON.stringify(valid), contentType: "text/plain" },
+    { label: "over 1 MiB", raw: OVER_LIMIT },
+  ];
+}
+
+async function snapshot() {
+  const db = node().db;
+  const count = async (table: "users" | "sessions" | "orgs" | "memberships" | "events") =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    users: await count("users"),
+    sessions: await count("sessions"),
+    orgs: await db.selectFrom("orgs").select(["id", "name", "settings", "deleted_at"]).orderBy("id").execute(),
+    memberships: await db.selectFrom("memberships").select(["org_id", "user_id", "role"]).orderBy("user_id").execute(),
+    events: await count("events"),
+  };
+}
+
+function expectEnvelope(res: { status: number; body: any }, label: string) {
+  expect(res.status, `${label}: ${JSON.stringify(res.body)?.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+  expect(res.status, label).toBeLessThan(500);
+  expect(typeof res.body?.error?.code, label).toBe("string");
+  expect(typeof res.body?.error?.message, label).toBe("string");
+}
+
+describe("bad input", () => {
+  it("is refused with a 4xx envelope on every route, and changes nothing", async () => {
+    const owner = await signup(node(), "owner");
+    const org = await createOrg(node(), owner.token);
+    const member = await signup(node(), "member");
+    await addMember(node().db, org.id, member.user.id, "viewer");
+
+    const routes: { method: string; path: string; valid?: Record<string, unknown> }[] = [
+      {
+        method: "POST",
+        path: "/v1/auth/signup",
+        valid: { email: "new@example.com", password: "long enough pw", name: "N" },
+      },
+      { method: "POST", path: "/v1/auth/login", valid: { email: owner.email, password: "correct horse battery" } },
+      { method: "POST", path: "/v1/orgs", valid: { name: "Org" } },
+      { method: "PATCH", path: `/v1/orgs/${org.id}`, valid: { name: "Renamed" } },
+      { method: "PATCH", path: `/v1/orgs/${org.id}/members/${member.user.id}`, valid: { role: "editor" } },
+    ];
+    const before = await snapshot();
+    for (const route of routes) {
+      for (const probe of probesFor(route.valid ?? {})) {
+        const headers: Record<string, string> = { "content-type": probe.contentType ?? "application/json" };
+        const res = await call(node(), route.method, route.path, {
+          token: owner.token,
+          raw: probe.raw ?? JSON.stringify(probe.body),
+          headers,
+        });
+        expectEnvelope(res, `${route.method} ${route.path} ${probe.label}`);
+      }
+    }
+    const extra: [string, string, unknown?][] = [
+      ["PATCH", `/v1/orgs/${org.id}/members/${member.user.id}`, { role: "superuser" }],
+      ["PATCH", `/v1/orgs/${org.id}/members/${member.user.id}`, { role: "Owner" }],
+      ["PATCH", `/v1/orgs/${org.id}`, { settings: { authentication: { allowedEmailDomains: ["not a domain"] } } }],
+      ["PATCH", `/v1/orgs/${org.id}`, { settings: { preferences: { language: "xx" } } }],
+      ["PATCH", `/v1/orgs/${org.id}`, { settings: { unknown: {} } }],
+      ["PATCH", `/v1/orgs/${org.id}`, { name: "" }],
+      ["PATCH", `/v1/orgs/${org.id}`, { name: "   " }],
+      ["PATCH", "/v1/orgs/not-a-uuid", { name: "x" }],
+      ["DELETE", "/v1/orgs/not-a-uuid"],
+      ["GET", "/v1/orgs/12345678-1234-1234-1234-1234567890ag"],
+      ["PATCH", `/v1/orgs/${org.id}/members/not-a-uuid`, { role: "viewer" }],
+      ["DELETE", `/v1/orgs/${org.id}/members/00000000-0000-0000-0000-00000000000g`],
+      ["DELETE", `/v1/orgs/${org.id}/members/00000000-0000-0000-0000-000000000000`],
+      ["GET", `/v1/orgs/${org.id}/events?since=abc`],
+      ["GET", `/v1/orgs/${org.id}/events?limit=100000`],
+      ["GET", `/v1/orgs/${org.id}/members?limit=-1`],
+      ["GET", `/v1/orgs?cursor=${"%00".repeat(10)}`],
+      ["POST", `/v1/orgs/${org.id}`],
+      ["PUT", `/v1/orgs/${org.id}/members`],
+      ["GET", "/v1/nowhere"],
+    ];
+    for (const [method, path, body] of extra) {
+      const res = await call(node(), method, path, { token: owner.token, body });
+      expectEnvelope(res, `${method} ${path} ${JSON.stringify(body)}`);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("maps the classic cases to the contract's codes", async () => {
+    const owner = await signup(node(), "codes");
+    const org = await createOrg(node(), owner.token);
+    const cases: [string, string, { raw?: string; ct?: string; body?: unknown }, number, string][] = [
+      ["PATCH", `/v1/orgs/${org.id}`, { raw: "{oops" }, 400, "invalid_request"],
+      ["PATCH", `/v1/orgs/${org.id}`, { raw: OVER_LIMIT }, 413, "payload_too_large"],
+      ["PATCH", `/v1/orgs/${org.id}`, { raw: '{"name":"x"}', ct: "text/plain" }, 415, "unsupported_media_type"],
+      ["PATCH", "/v1/orgs/nope", { body: { name: "x" } }, 404, "not_found"],
+      ["PUT", `/v1/orgs/${org.id}`, {}, 405, "method_not_allowed"],
+    ];
+    for (const [method, path, opts, status, code] of cases) {
+      const res = await call(node(), method, path, {
+        token: owner.token,
+        raw: opts.raw,
+        body: opts.body,
+        headers: opts.raw !== undefined ? { "content-type": opts.ct ?? "application/json" } : undefined,
+      });
+      expect(res.status, `${method} ${path}`).toBe(status);
+      expect(res.body.error.code).toBe(code);
+    }
+  });
+
+  it("closes the connection on an oversize body without reading it", async () => {
+    const owner = await signup(node(), "big");
+    const org = await createOrg(node(), owner.token);
+    const res = await fetch(`${node().url}/v1/orgs/${org.id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${owner.token}`, "content-type": "application/json" },
+      body: OVER_LIMIT,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get("connection")).toBe("close");
+  });
+});
