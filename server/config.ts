@@ -32,6 +32,12 @@ const envSchema = z.object({
   ORGS_PER_USER_PER_HOUR: positiveInt.default(1000),
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** How often live streams compare their cursor with the org's head: the bus-independent backstop. */
+  HEAD_POLL_MS: positiveInt.default(1_000),
+  /** How long an access-changing call waits for other nodes to acknowledge. */
+  REVOCATION_ACK_TIMEOUT_MS: positiveInt.default(1_000),
+  /** How often each node looks for API keys that expired, to disconnect their sockets. */
+  API_KEY_EXPIRY_SWEEP_MS: positiveInt.default(5_000),
 });
 
 export type Config = Readonly<

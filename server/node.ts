@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
+import { apiKeyResolver, apiKeysModule } from "./api-keys/index.js";
 import { auditModule } from "./audit/index.js";
 import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
 import { authModule } from "./auth/index.js";
@@ -38,7 +39,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const bus = await openBus(config, (err) => log.warn({ err: err.message }, "bus error"));
   const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
 
-  const authenticator = createTokenAuthenticator([sessionResolver(db)]);
+  const authenticator = createTokenAuthenticator([sessionResolver(db), apiKeyResolver(db)]);
   let draining = false;
   // The server exists before the app so Socket.IO (and the hub the services need) can attach to it.
   let app: ReturnType<typeof createHttpApp> | undefined;
@@ -54,14 +55,24 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     nodeId: config.NODE_ID,
     authenticator,
     loadProjectIds: async () => [],
+    headPollMs: config.HEAD_POLL_MS,
+    ackTimeoutMs: config.REVOCATION_ACK_TIMEOUT_MS,
   });
 
-  const deps = { db, config, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
+  const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
+  const apiKeys = apiKeysModule(deps);
+  const members = membersModule({ ...deps, removalHooks: [apiKeys.service.onMemberRemoved] });
   app = createHttpApp({
     logger: log,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    routers: [authModule(deps).routes, orgsModule(deps).routes, membersModule(deps).routes, auditModule(deps).routes],
+    routers: [
+      authModule(deps).routes,
+      orgsModule(deps).routes,
+      members.routes,
+      auditModule(deps).routes,
+      apiKeys.routes,
+    ],
     health: {
       live: () => true,
       ready: async () => !draining && (await database.ping()) && (await bus.ping()),
@@ -75,6 +86,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   async function shutdown() {
+    apiKeys.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await hub.close();
     await limiter.close();

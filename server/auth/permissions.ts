@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   /** Members, invitations, roles, settings, billing, API keys. */
   "org.manage": ["owner"],
   "org.delete": ["owner"],
+  /** Create, list and revoke API keys; never with an API key. */
+  "api_keys.manage": ["owner"],
   "audit.read": ["owner"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
@@ -29,13 +31,13 @@ export interface Access {
   userId: string;
   /** Sees `context` and `hash`: owners, and API keys created with `audit: true`. */
   audit: boolean;
-  /** API keys never create or revoke API keys, nor delete the org. */
+  /** API keys never manage API keys, nor delete the org. */
   isApiKey: boolean;
 }
 
 export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permission: Permission): boolean {
   if (permission === "audit.read") return access.audit;
-  if (permission === "org.delete" && access.isApiKey) return false;
+  if ((permission === "org.delete" || permission === "api_keys.manage") && access.isApiKey) return false;
   return (PERMISSIONS[permission] as readonly OrgRole[]).includes(access.role);
 }
 

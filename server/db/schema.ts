@@ -1,3 +1,4 @@
+import type { ApiKeysTable } from "../api-keys/api-keys.table.js";
 import type { EventHeadsTable, EventsTable } from "../audit/events.table.js";
 import type { SessionsTable, UsersTable } from "../auth/auth.table.js";
 import type { MembershipsTable } from "../members/members.table.js";
@@ -11,4 +12,5 @@ export interface Database {
   memberships: MembershipsTable;
   event_heads: EventHeadsTable;
   events: EventsTable;
+  api_keys: ApiKeysTable;
 }

@@ -2,14 +2,17 @@ import { z } from "zod";
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
-import type { Db, Trx } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import { decodeCursor, toPage } from "../http/cursor.js";
 import { AppError, notFound } from "../http/errors.js";
-import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
 import * as repo from "./members.repository.js";
 
-/** Other domains' clean-up when a member leaves (project roles, API keys), in the same transaction. */
-export type MemberRemovalHook = (trx: Trx, orgId: string, userId: string) => Promise<void>;
+/**
+ * Other domains' clean-up when a member leaves (project roles, API keys): same transaction, and
+ * their own events, recorded after the removal's.
+ */
+export type MemberRemovalHook = (scope: MutationScope, userId: string) => Promise<void>;
 
 export interface MembersServiceDeps {
   db: Db;
@@ -59,7 +62,8 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
       await mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: leaving ? "org.read" : "org.manage" },
-        async ({ trx, record }) => {
+        async (scope) => {
+          const { trx, record } = scope;
           const member = await repo.findMember(trx, orgId, userId);
           if (!member) throw notFound("member");
           if (member.role === "owner" && (await repo.countOwners(trx, orgId)) <= 1) {
@@ -69,12 +73,12 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
             );
           }
           await repo.deleteMembership(trx, orgId, userId);
-          for (const hook of removalHooks) await hook(trx, orgId, userId);
           await record({
             type: "member.removed",
             target: { type: "user", id: userId },
             data: { userId, reason: leaving ? "left" : "removed" },
           });
+          for (const hook of removalHooks) await hook(scope, userId);
         },
       );
     },

@@ -1,3 +1,4 @@
+import type { EventActor } from "../../client-sdk/src/contract/index.js";
 import {
   appendEvent,
   type FullEvent,
@@ -17,12 +18,11 @@ export interface EventSink {
   committed(events: readonly FullEvent[]): Promise<void>;
 }
 
-/** What a mutation's body gets: the transaction, the re-checked access, and a way to log events. */
+/** What a mutation's body gets: the transaction, the locked log head and a way to log events. */
 export interface MutationScope {
   trx: Trx;
-  access: Access;
   head: LogHead;
-  /** Appends an event authored by the request's actor, with its context. */
+  /** Appends an event authored by the mutation's actor, with the request's context. */
   record(event: Omit<NewEvent, "actor" | "context">): Promise<FullEvent>;
 }
 
@@ -36,27 +36,45 @@ export interface OrgMutationDeps {
  * re-reads the actor's access under that lock (so a removal that committed first wins), runs the
  * change, appends its events, commits, and only then hands the events to the sink.
  */
-export async function mutateOrg<T>(
+export function mutateOrg<T>(
   deps: OrgMutationDeps,
   request: { actor: Actor; context: RequestContext; orgId: string; permission: Permission },
+  change: (scope: MutationScope & { access: Access }) => Promise<T>,
+): Promise<T> {
+  return inOrgLog(deps, request.orgId, actorRef(request.actor), request.context, async (scope) => {
+    const access = await loadAccess(scope.trx, request.actor, request.orgId);
+    if (!access) throw notFound("organization");
+    requirePermission(access, request.permission);
+    return change({ ...scope, access });
+  });
+}
+
+/** The same unit of work for Orgwire's own jobs (expiring keys, pruning): actor `system`. */
+export function mutateOrgAsSystem<T>(
+  deps: OrgMutationDeps,
+  orgId: string,
+  job: string,
+  change: (scope: MutationScope) => Promise<T>,
+): Promise<T> {
+  return inOrgLog(deps, orgId, { type: "system", id: job }, null, change);
+}
+
+async function inOrgLog<T>(
+  deps: OrgMutationDeps,
+  orgId: string,
+  actor: EventActor,
+  context: RequestContext | null,
   change: (scope: MutationScope) => Promise<T>,
 ): Promise<T> {
   const events: FullEvent[] = [];
   const result = await deps.db.transaction().execute(async (trx) => {
-    const head = await lockLogHead(trx, request.orgId);
-    const access = head && (await loadAccess(trx, request.actor, request.orgId));
-    if (!head || !access) throw notFound("organization");
-    requirePermission(access, request.permission);
+    const head = await lockLogHead(trx, orgId);
+    if (!head) throw notFound("organization");
     return change({
       trx,
-      access,
       head,
       async record(event) {
-        const full = await appendEvent(trx, head, {
-          ...event,
-          actor: actorRef(request.actor),
-          context: request.context,
-        });
+        const full = await appendEvent(trx, head, { ...event, actor, context });
         events.push(full);
         return full;
       },

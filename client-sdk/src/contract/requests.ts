@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { email, name, text } from "./primitives.js";
-import { orgRole } from "./roles.js";
+import { apiKeyRole, orgRole } from "./roles.js";
 import { orgSettings } from "./settings.js";
 
 export const signupBody = z
@@ -33,3 +33,16 @@ export const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type EventsQuery = z.infer<typeof eventsQuery>;
+
+export const createApiKeyBody = z
+  .object({
+    name,
+    role: apiKeyRole,
+    audit: z.boolean().default(false),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Date.parse(s) > Date.now(), "must be in the future")
+      .optional(),
+  })
+  .strict();
+export type CreateApiKeyBody = z.infer<typeof createApiKeyBody>;

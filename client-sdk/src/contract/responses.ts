@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { orgEvent } from "./events.js";
-import { orgRole } from "./roles.js";
+import { apiKeyRole, orgRole } from "./roles.js";
 import { orgSettings } from "./settings.js";
 
 export const user = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: z.string() });
@@ -37,3 +37,19 @@ export const page = <T extends z.ZodType>(item: T) =>
 export const orgList = page(org);
 export const memberList = page(member);
 export const eventPage = page(orgEvent);
+
+export const apiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: apiKeyRole,
+  audit: z.boolean(),
+  /** The secret's first characters, to tell keys apart; never the secret. */
+  prefix: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+});
+export type ApiKey = z.infer<typeof apiKey>;
+export const apiKeyList = page(apiKey);
+/** The only answer that ever carries the secret. */
+export const createdApiKey = z.object({ apiKey, secret: z.string() });
+export type CreatedApiKey = z.infer<typeof createdApiKey>;

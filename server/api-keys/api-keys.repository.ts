@@ -1,0 +1,78 @@
+import type { Insertable } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { ApiKeyRow, ApiKeysTable } from "./api-keys.table.js";
+
+export async function insertApiKey(db: Executor, key: Insertable<ApiKeysTable>): Promise<ApiKeyRow> {
+  return db.insertInto("api_keys").values(key).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Live keys of an org, oldest first, keyset-paged on (created_at, id). */
+export function listLiveApiKeys(
+  db: Executor,
+  orgId: string,
+  page: { limit: number; after?: { createdAt: string; id: string } },
+) {
+  let query = db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("revoked_at", "is", null)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(page.limit);
+  if (page.after) {
+    const createdAt = new Date(page.after.createdAt);
+    const id = page.after.id;
+    query = query.where((eb) =>
+      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
+    );
+  }
+  return query.execute();
+}
+
+export function findLiveApiKey(db: Executor, orgId: string, keyId: string) {
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("id", "=", keyId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+}
+
+/** The key behind a secret hash, if it is neither revoked nor expired. */
+export function findUsableKeyBySecretHash(db: Executor, secretHash: string) {
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("secret_hash", "=", secretHash)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
+    .executeTakeFirst();
+}
+
+export function liveKeysOfCreator(db: Executor, orgId: string, userId: string) {
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("created_by", "=", userId)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+export async function markRevoked(db: Executor, keyId: string, at: Date): Promise<void> {
+  await db.updateTable("api_keys").set({ revoked_at: at }).where("id", "=", keyId).execute();
+}
+
+/** Keys past their expiry that no one has marked yet, oldest first. */
+export function expiredUnrevokedKeys(db: Executor, limit: number) {
+  return db
+    .selectFrom("api_keys")
+    .select(["id", "org_id"])
+    .where("revoked_at", "is", null)
+    .where("expires_at", "<=", new Date())
+    .orderBy("expires_at")
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,64 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { apiKeyList, createApiKeyBody, createdApiKey } from "../../client-sdk/src/contract/index.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { pageQuery } from "../http/cursor.js";
+import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
+import { orgAccess } from "../http/org-access.js";
+import { createRouter } from "../http/router.js";
+import type { ApiKeysService } from "./api-keys.service.js";
+
+export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const guard = [authenticate(deps.authenticator), orgAccess(deps.db, "api_keys.manage")];
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/api-keys",
+      tags: ["api-keys"],
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams, query: pageQuery },
+      responses: responses(200, apiKeyList, "live keys, without secrets"),
+    }),
+    async (c) => c.json(await service.list(c.var.access, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/orgs/{orgId}/api-keys",
+      tags: ["api-keys"],
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams, ...jsonBody(createApiKeyBody) },
+      responses: responses(201, createdApiKey, "the key and its secret, shown this once"),
+    }),
+    async (c) =>
+      c.json(
+        await service.create(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
+        201,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/orgs/{orgId}/api-keys/{keyId}",
+      tags: ["api-keys"],
+      security: bearer,
+      middleware: guard,
+      request: { params: z.object({ orgId: idParam, keyId: idParam }) },
+      responses: noContent("revoked: 401 from now on, its sockets disconnected"),
+    }),
+    async (c) => {
+      const { orgId, keyId } = c.req.valid("param");
+      await service.revoke(c.var.actor, c.var.requestContext, orgId, keyId);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}
