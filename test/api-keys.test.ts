@@ -9,7 +9,10 @@ const A = () => cluster.nodes[0]!;
 const B = () => cluster.nodes[1]!;
 
 async function createKey(orgId: string, token: string, body: Record<string, unknown> = {}) {
-  const res = await call(A(), "POST", `/v1/orgs/${orgId}/api-keys`, { token, body: { name: "ci", role: "editor", ...body } });
+  const res = await call(A(), "POST", `/v1/orgs/${orgId}/api-keys`, {
+    token,
+    body: { name: "ci", role: "editor", ...body },
+  });
   if (res.status !== 201) throw new Error(`create key: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { apiKey: { id: string; prefix: string }; secret: string };
 }
@@ -20,12 +23,24 @@ describe("API keys", () => {
     const org = await createOrg(A(), owner.token);
     const created = await createKey(org.id, owner.token, { role: "viewer", audit: true });
     expect(created.secret).toMatch(/^ow_[A-Za-z0-9_-]{43}$/);
-    expect(Object.keys(created.apiKey).sort()).toEqual(["audit", "createdAt", "expiresAt", "id", "name", "prefix", "role"]);
+    expect(Object.keys(created.apiKey).sort()).toEqual([
+      "audit",
+      "createdAt",
+      "expiresAt",
+      "id",
+      "name",
+      "prefix",
+      "role",
+    ]);
     expect(created.secret.startsWith(created.apiKey.prefix)).toBe(true);
     const list = await call(A(), "GET", `/v1/orgs/${org.id}/api-keys`, { token: owner.token });
     expect(list.body.items).toEqual([created.apiKey]);
     expect(JSON.stringify(list.body)).not.toContain(created.secret);
-    const row = await A().db.selectFrom("api_keys").selectAll().where("id", "=", created.apiKey.id).executeTakeFirstOrThrow();
+    const row = await A()
+      .db.selectFrom("api_keys")
+      .selectAll()
+      .where("id", "=", created.apiKey.id)
+      .executeTakeFirstOrThrow();
     expect(row.secret_hash).toBe(hashToken(created.secret));
     expect(Object.values(row).map(String)).not.toContain(created.secret);
     // The key works as a bearer token on its org's routes.
@@ -38,9 +53,16 @@ describe("API keys", () => {
     const second = await signup(A(), "second");
     await addMember(A().db, org.id, second.user.id, "owner");
     const key = await createKey(org.id, second.token, { role: "owner" });
-    expect((await call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: key.secret, body: { name: "by key" } })).status).toBe(200);
-    await call(A(), "PATCH", `/v1/orgs/${org.id}/members/${second.user.id}`, { token: owner.token, body: { role: "viewer" } });
-    expect((await call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: key.secret, body: { name: "no" } })).status).toBe(403);
+    expect(
+      (await call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: key.secret, body: { name: "by key" } })).status,
+    ).toBe(200);
+    await call(A(), "PATCH", `/v1/orgs/${org.id}/members/${second.user.id}`, {
+      token: owner.token,
+      body: { role: "viewer" },
+    });
+    expect((await call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: key.secret, body: { name: "no" } })).status).toBe(
+      403,
+    );
     expect((await call(A(), "GET", `/v1/orgs/${org.id}`, { token: key.secret })).body.role).toBe("viewer");
   });
 
@@ -49,8 +71,17 @@ describe("API keys", () => {
     const org = await createOrg(A(), owner.token);
     const other = await createOrg(A(), owner.token, "Other");
     const key = await createKey(org.id, owner.token, { role: "owner" });
-    expect((await call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, { token: key.secret, body: { name: "x", role: "viewer" } })).status).toBe(403);
-    expect((await call(A(), "DELETE", `/v1/orgs/${org.id}/api-keys/${key.apiKey.id}`, { token: key.secret })).status).toBe(403);
+    expect(
+      (
+        await call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, {
+          token: key.secret,
+          body: { name: "x", role: "viewer" },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(A(), "DELETE", `/v1/orgs/${org.id}/api-keys/${key.apiKey.id}`, { token: key.secret })).status,
+    ).toBe(403);
     expect((await call(A(), "DELETE", `/v1/orgs/${org.id}`, { token: key.secret })).status).toBe(403);
     expect((await call(A(), "GET", `/v1/orgs/${other.id}`, { token: key.secret })).status).toBe(404);
     expect((await call(A(), "GET", "/v1/orgs", { token: key.secret })).status).toBe(403);
@@ -69,7 +100,9 @@ describe("API keys", () => {
     expect(await socket.revoked).toEqual({ orgId: org.id, reason: "api_key_revoked" });
     expect(await socket.disconnected).toBe("io server disconnect");
     expect(await handshakeError(B().url, org.id, key.secret)).toBe("unauthenticated");
-    expect((await call(A(), "DELETE", `/v1/orgs/${org.id}/api-keys/${key.apiKey.id}`, { token: owner.token })).status).toBe(404);
+    expect(
+      (await call(A(), "DELETE", `/v1/orgs/${org.id}/api-keys/${key.apiKey.id}`, { token: owner.token })).status,
+    ).toBe(404);
   });
 
   it("revokes a member's keys when they are removed, in the same transaction", async () => {
@@ -120,9 +153,16 @@ describe("API keys", () => {
     const audit = record(B().url, org.id, auditKey.secret);
     const plain = record(B().url, org.id, plainOwnerKey.secret);
     await Promise.all([audit.ready, plain.ready]);
-    await call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, { token: owner.token, body: { name: "third", role: "viewer" } });
+    await call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, {
+      token: owner.token,
+      body: { name: "third", role: "viewer" },
+    });
     await Promise.all([audit.waitForSeq(4), plain.waitForSeq(4)]);
-    expect(audit.events[0]).toMatchObject({ type: "api_key.created", hash: expect.any(String), context: expect.any(Object) });
+    expect(audit.events[0]).toMatchObject({
+      type: "api_key.created",
+      hash: expect.any(String),
+      context: expect.any(Object),
+    });
     expect(plain.events[0]?.type).toBe("api_key.created"); // owner-only type, owner-role key
     expect(plain.events[0]).not.toHaveProperty("hash");
     expect(plain.events[0]).not.toHaveProperty("context");

@@ -51,13 +51,15 @@ export function findUsableKeyBySecretHash(db: Executor, secretHash: string) {
     .executeTakeFirst();
 }
 
-export function liveKeysOfCreator(db: Executor, orgId: string, userId: string) {
+/** Revokes every live key a user created in an org, answering them. */
+export function revokeKeysOfCreator(db: Executor, orgId: string, userId: string, at: Date) {
   return db
-    .selectFrom("api_keys")
-    .selectAll()
+    .updateTable("api_keys")
+    .set({ revoked_at: at })
     .where("org_id", "=", orgId)
     .where("created_by", "=", userId)
     .where("revoked_at", "is", null)
+    .returningAll()
     .execute();
 }
 

@@ -49,7 +49,8 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
       path: "/orgs/{orgId}/api-keys/{keyId}",
       tags: ["api-keys"],
       security: bearer,
-      middleware: guard,
+      // No body to validate, so no early check: the service checks under the org's lock.
+      middleware: [guard[0]!],
       request: { params: z.object({ orgId: idParam, keyId: idParam }) },
       responses: noContent("revoked: 401 from now on, its sockets disconnected"),
     }),

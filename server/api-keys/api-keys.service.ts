@@ -35,7 +35,11 @@ export type ApiKeyRevocationReason = "revoked" | "creator_removed" | "expired";
 /** Marks a key revoked and logs `api_key.revoked`, whose delivery disconnects its sockets. */
 async function revokeInScope(scope: MutationScope, key: ApiKeyRow, reason: ApiKeyRevocationReason) {
   await repo.markRevoked(scope.trx, key.id, scope.head.now);
-  await scope.record({
+  await recordRevocation(scope, key, reason);
+}
+
+function recordRevocation(scope: MutationScope, key: ApiKeyRow, reason: ApiKeyRevocationReason) {
+  return scope.record({
     type: "api_key.revoked",
     target: { type: "api_key", id: key.id },
     data: { name: key.name, reason },
@@ -84,8 +88,8 @@ export function createApiKeysService({ db, sink, log }: { db: Db; sink: EventSin
 
     /** A member's keys go with them (CONTRACT.md §2). */
     onMemberRemoved: (async (scope, userId) => {
-      for (const key of await repo.liveKeysOfCreator(scope.trx, scope.head.orgId, userId)) {
-        await revokeInScope(scope, key, "creator_removed");
+      for (const key of await repo.revokeKeysOfCreator(scope.trx, scope.head.orgId, userId, scope.head.now)) {
+        await recordRevocation(scope, key, "creator_removed");
       }
     }) satisfies MemberRemovalHook,
 

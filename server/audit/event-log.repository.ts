@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import type { EventActor, EventContext, EventType, OrgEvent } from "../../client-sdk/src/contract/index.js";
+import type { EventActor, EventContext, EventType, OrgEvent, OrgRole } from "../../client-sdk/src/contract/index.js";
 import { isOwnerOnly } from "../auth/permissions.js";
 import type { Executor, Trx } from "../db/database.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -29,16 +29,31 @@ export type FullEvent = OrgEvent & { context: EventContext | null; hash: string;
 
 /**
  * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
- * time, seq has no gaps and seq order is commit order. Undefined when the org has no log.
+ * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
+ * deleted. With `principalId`, the same round trip reads that user's role (under the lock).
  */
-export async function lockLogHead(trx: Trx, orgId: string): Promise<LogHead | undefined> {
+export async function lockLogHead(
+  trx: Trx,
+  orgId: string,
+  principalId?: string,
+): Promise<(LogHead & { memberRole: OrgRole | null }) | undefined> {
   const row = await trx
     .selectFrom("event_heads")
-    .select(["seq", "hash", sql<Date>`date_trunc('milliseconds', now())`.as("now")])
-    .where("org_id", "=", orgId)
-    .forUpdate()
+    .innerJoin("orgs", "orgs.id", "event_heads.org_id")
+    .leftJoin("memberships", (join) =>
+      join.onRef("memberships.org_id", "=", "event_heads.org_id").on("memberships.user_id", "=", principalId ?? null),
+    )
+    .select([
+      "event_heads.seq",
+      "event_heads.hash",
+      "memberships.role",
+      sql<Date>`date_trunc('milliseconds', now())`.as("now"),
+    ])
+    .where("event_heads.org_id", "=", orgId)
+    .where("orgs.deleted_at", "is", null)
+    .forUpdate(["event_heads"])
     .executeTakeFirst();
-  return row && { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now) };
+  return row && { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now), memberRole: row.role };
 }
 
 export async function createLogHead(trx: Trx, orgId: string): Promise<LogHead> {
@@ -67,29 +82,37 @@ export async function appendEvent(trx: Trx, head: LogHead, input: NewEvent): Pro
     context: input.context,
   };
   const hash = chainHash(head.hash, body);
+  // One round trip: the row and the head move together.
   await trx
-    .insertInto("events")
-    .values({
-      id: body.id,
-      org_id: head.orgId,
-      seq,
-      type: input.type,
-      occurred_at: head.now,
-      actor_type: input.actor.type,
-      actor_id: input.actor.id,
-      actor_email: input.actor.email ?? null,
-      project_id: body.projectId,
-      target_type: input.target.type,
-      target_id: input.target.id,
-      subject_user_id: subjectUserId,
-      owner_only: isOwnerOnly(input.type),
-      data: JSON.stringify(data),
-      context: input.context ? JSON.stringify(input.context) : null,
-      prev_hash: head.hash,
-      hash,
-    })
+    .with("appended", (db) =>
+      db
+        .insertInto("events")
+        .values({
+          id: body.id,
+          org_id: head.orgId,
+          seq,
+          type: input.type,
+          occurred_at: head.now,
+          actor_type: input.actor.type,
+          actor_id: input.actor.id,
+          actor_email: input.actor.email ?? null,
+          project_id: body.projectId,
+          target_type: input.target.type,
+          target_id: input.target.id,
+          subject_user_id: subjectUserId,
+          owner_only: isOwnerOnly(input.type),
+          data: JSON.stringify(data),
+          context: input.context ? JSON.stringify(input.context) : null,
+          prev_hash: head.hash,
+          hash,
+        })
+        .returning("seq"),
+    )
+    .updateTable("event_heads")
+    .set({ seq, hash })
+    .where("org_id", "=", head.orgId)
+    .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
     .execute();
-  await trx.updateTable("event_heads").set({ seq, hash }).where("org_id", "=", head.orgId).execute();
   head.seq = seq;
   head.hash = hash;
   return { ...body, hash, subjectUserId } as FullEvent;

@@ -72,6 +72,13 @@ export async function setRole(db: Executor, orgId: string, userId: string, role:
   await db.updateTable("memberships").set({ role }).where("org_id", "=", orgId).where("user_id", "=", userId).execute();
 }
 
-export async function deleteMembership(db: Executor, orgId: string, userId: string): Promise<void> {
-  await db.deleteFrom("memberships").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+/** Deletes and answers the role it had; undefined when there was no such membership. */
+export async function deleteMembership(db: Executor, orgId: string, userId: string): Promise<OrgRole | undefined> {
+  const row = await db
+    .deleteFrom("memberships")
+    .where("org_id", "=", orgId)
+    .where("user_id", "=", userId)
+    .returning("role")
+    .executeTakeFirst();
+  return row?.role;
 }

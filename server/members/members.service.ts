@@ -64,15 +64,15 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
         { actor, context, orgId, permission: leaving ? "org.read" : "org.manage" },
         async (scope) => {
           const { trx, record } = scope;
-          const member = await repo.findMember(trx, orgId, userId);
-          if (!member) throw notFound("member");
-          if (member.role === "owner" && (await repo.countOwners(trx, orgId)) <= 1) {
+          // Delete first (one round trip); if that took the last owner, throwing rolls it back.
+          const role = await repo.deleteMembership(trx, orgId, userId);
+          if (!role) throw notFound("member");
+          if (role === "owner" && (await repo.countOwners(trx, orgId)) === 0) {
             throw new AppError(
               "last_owner",
               "the last owner cannot leave or be removed; delete the org or name another owner",
             );
           }
-          await repo.deleteMembership(trx, orgId, userId);
           await record({
             type: "member.removed",
             target: { type: "user", id: userId },

@@ -1,4 +1,4 @@
-import type { EventActor } from "../../client-sdk/src/contract/index.js";
+import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js";
 import {
   appendEvent,
   type FullEvent,
@@ -7,11 +7,11 @@ import {
   type NewEvent,
 } from "../audit/event-log.repository.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
-import { actorRef } from "../auth/actor.js";
+import { actorRef, principalUserId } from "../auth/actor.js";
 import type { Access, Permission } from "../auth/permissions.js";
 import type { Db, Trx } from "../db/database.js";
 import { notFound } from "../http/errors.js";
-import { loadAccess, requirePermission } from "../members/access.js";
+import { accessFor, requirePermission } from "../members/access.js";
 
 /** Receives committed events, in seq order, after their transaction commits. */
 export interface EventSink {
@@ -41,9 +41,11 @@ export function mutateOrg<T>(
   request: { actor: Actor; context: RequestContext; orgId: string; permission: Permission },
   change: (scope: MutationScope & { access: Access }) => Promise<T>,
 ): Promise<T> {
-  return inOrgLog(deps, request.orgId, actorRef(request.actor), request.context, async (scope) => {
-    const access = await loadAccess(scope.trx, request.actor, request.orgId);
-    if (!access) throw notFound("organization");
+  const { actor, orgId } = request;
+  const principal = principalUserId(actor);
+  return inOrgLog(deps, orgId, actorRef(actor), request.context, principal, async (scope, memberRole) => {
+    if (!memberRole || (actor.type === "api_key" && actor.orgId !== orgId)) throw notFound("organization");
+    const access = accessFor(actor, orgId, memberRole);
     requirePermission(access, request.permission);
     return change({ ...scope, access });
   });
@@ -56,7 +58,7 @@ export function mutateOrgAsSystem<T>(
   job: string,
   change: (scope: MutationScope) => Promise<T>,
 ): Promise<T> {
-  return inOrgLog(deps, orgId, { type: "system", id: job }, null, change);
+  return inOrgLog(deps, orgId, { type: "system", id: job }, null, undefined, change);
 }
 
 async function inOrgLog<T>(
@@ -64,21 +66,26 @@ async function inOrgLog<T>(
   orgId: string,
   actor: EventActor,
   context: RequestContext | null,
-  change: (scope: MutationScope) => Promise<T>,
+  principalId: string | undefined,
+  change: (scope: MutationScope, memberRole: OrgRole | null) => Promise<T>,
 ): Promise<T> {
   const events: FullEvent[] = [];
   const result = await deps.db.transaction().execute(async (trx) => {
-    const head = await lockLogHead(trx, orgId);
-    if (!head) throw notFound("organization");
-    return change({
-      trx,
-      head,
-      async record(event) {
-        const full = await appendEvent(trx, head, { ...event, actor, context });
-        events.push(full);
-        return full;
+    const locked = await lockLogHead(trx, orgId, principalId);
+    if (!locked) throw notFound("organization");
+    const { memberRole, ...head } = locked;
+    return change(
+      {
+        trx,
+        head,
+        async record(event) {
+          const full = await appendEvent(trx, head, { ...event, actor, context });
+          events.push(full);
+          return full;
+        },
       },
-    });
+      memberRole,
+    );
   });
   if (events.length > 0) await deps.sink.committed(events);
   return result;

@@ -158,12 +158,14 @@ export async function createRealtimeHub(deps: HubDeps) {
     async committed(events) {
       const orgId = events[0]?.orgId;
       if (!orgId) return;
+      const ack = events.some(changesAccess) ? { node: nodeId, id: acks.newId() } : undefined;
+      // Publish first: the command is on the wire before the local broadcast takes the event loop.
+      const published = bus.publish(orgChannel(orgId), { events, ack } satisfies EventBatchMessage);
       const local = [...streams.values()].filter((e) => e.stream.orgId === orgId);
       await Promise.all(local.map((e) => e.stream.ingest(events)));
-      const ack = events.some(changesAccess) ? { node: nodeId, id: acks.newId() } : undefined;
       let receivers = 0;
       try {
-        receivers = await bus.publish(orgChannel(orgId), { events, ack } satisfies EventBatchMessage);
+        receivers = await published;
       } catch (err) {
         // Committed already; other nodes catch up from Postgres when the bus or the poller lets them.
         log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");

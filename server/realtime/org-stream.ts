@@ -67,15 +67,29 @@ export class OrgStream {
     return run;
   }
 
-  /** Events from a commit (local or via the bus); anything already applied is skipped. */
+  /**
+   * Events from a commit (local or via the bus); anything already applied is skipped. Resolves
+   * once the batch's access changes are in force on this node (revoked sockets told and
+   * disconnected, views re-scoped): what an acknowledgement promises. Broadcasting goes on after.
+   */
   ingest(events: readonly FullEvent[]): Promise<void> {
-    return this.#enqueue(async () => {
-      for (const event of events) {
-        if (this.delivered < 0 || event.seq <= this.delivered) continue;
-        if (event.seq > this.delivered + 1) await this.#fillTo(event.seq - 1);
-        this.#apply(event);
+    let accessApplied!: () => void;
+    const applied = new Promise<void>((resolve) => {
+      accessApplied = resolve;
+    });
+    const lastAccessChange = events.findLastIndex((e) => accessEffectOf(e) !== undefined);
+    void this.#enqueue(async () => {
+      try {
+        for (const [i, event] of events.entries()) {
+          if (this.delivered < 0 || event.seq <= this.delivered) continue;
+          if (event.seq > this.delivered + 1) await this.#fillTo(event.seq - 1);
+          await this.#apply(event, i === lastAccessChange ? accessApplied : undefined);
+        }
+      } finally {
+        accessApplied(); // also when the batch held no access change, or was already applied
       }
     });
+    return applied;
   }
 
   /** Makes sure everything up to `seq` is applied, reading what the bus lost from Postgres. */
@@ -137,21 +151,29 @@ export class OrgStream {
         limit: PAGE,
       });
       if (page.length === 0) break;
-      for (const event of page) this.#apply(event);
+      for (const event of page) await this.#apply(event);
     }
   }
 
-  /** Applies one event: its effect on access first, then the broadcast, then the cursor. */
-  #apply(event: FullEvent): void {
+  /**
+   * Applies one event: its effect on access first (then `onAccessApplied`), then the broadcast,
+   * then the cursor.
+   */
+  async #apply(event: FullEvent, onAccessApplied?: () => void): Promise<void> {
     const effect = accessEffectOf(event);
-    if (effect) this.#applyEffect(effect);
+    if (effect) {
+      const revoked = this.#applyEffect(effect);
+      if (revoked.length > 0) await flushed(revoked);
+    }
+    onAccessApplied?.();
     const stripped = projectEvent(event, false);
     this.nsp.to(ROOM_AUDIT).emit("event", projectEvent(event, true));
     this.nsp.to(audienceRooms(event)).except(ROOM_AUDIT).emit("event", stripped);
     this.delivered = event.seq;
   }
 
-  #applyEffect(effect: AccessEffect): void {
+  /** Returns the sockets it revoked. */
+  #applyEffect(effect: AccessEffect): OrgSocket[] {
     switch (effect.kind) {
       case "revoke": {
         const sockets =
@@ -159,7 +181,7 @@ export class OrgStream {
             ? [...this.nsp.sockets.values()]
             : this.#socketsIn("userId" in effect.scope ? userRoom(effect.scope.userId) : keyRoom(effect.scope.keyId));
         for (const socket of sockets) this.#revoke(socket, effect.reason);
-        return;
+        return sockets;
       }
       case "role":
         for (const socket of this.#socketsIn(userRoom(effect.userId))) {
@@ -168,7 +190,7 @@ export class OrgStream {
           const access = accessFor(socket.data.actor, this.orgId, effect.role);
           this.#rescope(socket, socketViewOf(access, view.projectIds));
         }
-        return;
+        return [];
       case "project":
         for (const socket of this.#socketsIn(userRoom(effect.userId))) {
           const view = socket.data.view;
@@ -178,7 +200,7 @@ export class OrgStream {
           else projectIds.delete(effect.projectId);
           this.#rescope(socket, { ...view, projectIds });
         }
-        return;
+        return [];
       case "project_gone":
         for (const socket of this.#socketsIn(projectRoom(effect.projectId))) {
           const view = socket.data.view;
@@ -187,7 +209,7 @@ export class OrgStream {
           projectIds.delete(effect.projectId);
           this.#rescope(socket, { ...view, projectIds });
         }
-        return;
+        return [];
     }
   }
 
@@ -217,4 +239,29 @@ export class OrgStream {
       for (const socket of this.nsp.sockets.values()) if (match(socket)) this.#revoke(socket, reason);
     });
   }
+}
+
+/** Longest a revocation holds back the broadcast that follows it. */
+const FLUSH_WAIT_MS = 20;
+
+/**
+ * Waits (briefly) until the revoked sockets' transports have written `revoked` and the disconnect.
+ * Engine.io holds a socket's second packet until its first is written; without this wait the
+ * disconnect would queue behind the broadcast that follows to every other socket.
+ */
+function flushed(sockets: OrgSocket[]): Promise<void> {
+  const pending = sockets
+    .map((s) => s.conn.transport)
+    .filter((t) => !t.writable)
+    .map(
+      (t) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, FLUSH_WAIT_MS);
+          t.once("drain", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    );
+  return pending.length > 0 ? Promise.all(pending).then(() => {}) : Promise.resolve();
 }
