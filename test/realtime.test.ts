@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { handshakeError, isStrictlyIncreasing, record, sleep } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
@@ -289,5 +289,31 @@ describe("resume", () => {
     expect((await r.ready).role).toBe("guest");
     expect(r.seqs()).toEqual([3]);
     r.close();
+  });
+});
+
+describe("multiplexing", () => {
+  it("one connection holds several org namespaces; revoking one leaves the others live", async () => {
+    const { Manager } = await import("socket.io-client");
+    const owner = await signup(A(), "owner");
+    const member = await signup(A(), "member");
+    const org1 = await createOrg(A(), owner.token, "One");
+    const org2 = await createOrg(A(), owner.token, "Two");
+    await addMember(A().db, org1.id, member.user.id, "viewer");
+    await addMember(A().db, org2.id, member.user.id, "viewer");
+    const manager = new Manager(B().url, { transports: ["websocket"], reconnection: false });
+    const s1 = manager.socket(`/orgs/${org1.id}`, { auth: { token: member.token } });
+    const s2 = manager.socket(`/orgs/${org2.id}`, { auth: { token: member.token } });
+    await Promise.all([s1, s2].map((s) => new Promise((r) => s.once("ready", r))));
+    const revoked = new Promise((r) => s1.once("revoked", r));
+    const got2: number[] = [];
+    s2.on("event", (e: { seq: number }) => got2.push(e.seq));
+    await call(A(), "DELETE", `/v1/orgs/${org1.id}/members/${member.user.id}`, { token: owner.token });
+    expect(await revoked).toEqual({ orgId: org1.id, reason: "member_removed" });
+    await call(A(), "PATCH", `/v1/orgs/${org2.id}`, { token: owner.token, body: { name: "Still here" } });
+    await vi.waitFor(() => expect(got2).toEqual([2]));
+    expect(s2.connected).toBe(true);
+    s2.close();
+    manager._close();
   });
 });
