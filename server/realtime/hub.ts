@@ -160,17 +160,15 @@ export async function createRealtimeHub(deps: HubDeps) {
       if (!orgId) return;
       const ack = events.some(changesAccess) ? { node: nodeId, id: acks.newId() } : undefined;
       // Publish first: the command is on the wire before the local broadcast takes the event loop.
-      const published = bus.publish(orgChannel(orgId), { events, ack } satisfies EventBatchMessage);
+      // A failure is handled here at once (the commit stands; other nodes catch up from Postgres).
+      const published = bus.publish(orgChannel(orgId), { events, ack } satisfies EventBatchMessage).catch((err) => {
+        log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");
+        return undefined;
+      });
       const local = [...streams.values()].filter((e) => e.stream.orgId === orgId);
       await Promise.all(local.map((e) => e.stream.ingest(events)));
-      let receivers = 0;
-      try {
-        receivers = await published;
-      } catch (err) {
-        // Committed already; other nodes catch up from Postgres when the bus or the poller lets them.
-        log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");
-        return;
-      }
+      const receivers = await published;
+      if (receivers === undefined) return;
       if (ack) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
     },
   };
