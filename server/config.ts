@@ -38,6 +38,8 @@ const envSchema = z.object({
   REVOCATION_ACK_TIMEOUT_MS: positiveInt.default(1_000),
   /** How often each node looks for API keys that expired, to disconnect their sockets. */
   API_KEY_EXPIRY_SWEEP_MS: positiveInt.default(5_000),
+  /** How often each node prunes audit entries past their org's retention. */
+  AUDIT_PRUNE_INTERVAL_MS: positiveInt.default(3_600_000),
 });
 
 export type Config = Readonly<

@@ -7,15 +7,20 @@ import { apiKeyResolver, apiKeysModule } from "./api-keys/index.js";
 import { auditModule } from "./audit/index.js";
 import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
 import { authModule } from "./auth/index.js";
+import { billingModule } from "./billing/index.js";
 import { openBus } from "./bus/index.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createHttpApp } from "./http/app.js";
 import { createRateLimiter } from "./http/rate-limit.js";
+import { invitationsModule } from "./invitations/index.js";
+import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
 import { orgsModule } from "./orgs/index.js";
+import { projectIdsOf, projectsModule } from "./projects/index.js";
 import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
+import { resourcesModule } from "./resources/index.js";
 
 export interface OrgwireNode {
   app: ReturnType<typeof createHttpApp>;
@@ -25,6 +30,8 @@ export interface OrgwireNode {
   io: OrgServer;
   port: number;
   log: Logger;
+  /** Invitation mail: SMTP, or the dev outbox when SMTP_URL is unset. */
+  mailer: Mailer;
   /** SIGTERM behaviour: stop accepting, send sockets elsewhere, finish in-flight requests. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +45,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const { db } = database;
   const bus = await openBus(config, (err) => log.warn({ err: err.message }, "bus error"));
   const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, publicUrl: config.PUBLIC_URL, log });
 
   const authenticator = createTokenAuthenticator([sessionResolver(db), apiKeyResolver(db)]);
   let draining = false;
@@ -54,14 +62,20 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     log,
     nodeId: config.NODE_ID,
     authenticator,
-    loadProjectIds: async () => [],
+    loadProjectIds: projectIdsOf,
     headPollMs: config.HEAD_POLL_MS,
     ackTimeoutMs: config.REVOCATION_ACK_TIMEOUT_MS,
   });
 
   const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
   const apiKeys = apiKeysModule(deps);
-  const members = membersModule({ ...deps, removalHooks: [apiKeys.service.onMemberRemoved] });
+  const audit = auditModule(deps);
+  const projects = projectsModule(deps);
+  const invitations = invitationsModule({ ...deps, mailer });
+  const members = membersModule({
+    ...deps,
+    removalHooks: [apiKeys.service.onMemberRemoved, projects.service.onMemberRemoved],
+  });
   app = createHttpApp({
     logger: log,
     trustProxy: config.TRUST_PROXY,
@@ -70,8 +84,12 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
       authModule(deps).routes,
       orgsModule(deps).routes,
       members.routes,
-      auditModule(deps).routes,
+      ...audit.routes,
       apiKeys.routes,
+      invitations.routes,
+      projects.routes,
+      resourcesModule(deps).routes,
+      billingModule(deps).routes,
     ],
     health: {
       live: () => true,
@@ -87,9 +105,11 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const close = () => (closing ??= shutdown());
   async function shutdown() {
     apiKeys.stop();
+    audit.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await hub.close();
     await limiter.close();
+    mailer.close();
     await bus.close();
     await database.close();
   }
@@ -102,6 +122,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     io,
     port,
     log,
+    mailer,
     async drain() {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -71,6 +71,13 @@ describe("bad input", () => {
     const org = await createOrg(node(), owner.token);
     const member = await signup(node(), "member");
     await addMember(node().db, org.id, member.user.id, "viewer");
+    const project = (
+      await call(node(), "POST", `/v1/orgs/${org.id}/projects`, { token: owner.token, body: { name: "P" } })
+    ).body.id;
+    const P = `/v1/orgs/${org.id}/projects/${project}`;
+    const resource = (
+      await call(node(), "POST", `${P}/resources`, { token: owner.token, body: { type: "vps", name: "v" } })
+    ).body.id;
 
     const routes: { method: string; path: string; valid?: Record<string, unknown> }[] = [
       {
@@ -82,6 +89,18 @@ describe("bad input", () => {
       { method: "POST", path: "/v1/orgs", valid: { name: "Org" } },
       { method: "PATCH", path: `/v1/orgs/${org.id}`, valid: { name: "Renamed" } },
       { method: "PATCH", path: `/v1/orgs/${org.id}/members/${member.user.id}`, valid: { role: "editor" } },
+      { method: "POST", path: `/v1/orgs/${org.id}/api-keys`, valid: { name: "k", role: "viewer" } },
+      { method: "PUT", path: `/v1/orgs/${org.id}/billing`, valid: { contactEmail: "b@example.com" } },
+      { method: "POST", path: `/v1/orgs/${org.id}/projects`, valid: { name: "P2" } },
+      { method: "PATCH", path: P, valid: { name: "P3" } },
+      { method: "PUT", path: `${P}/members/${member.user.id}`, valid: { role: "viewer" } },
+      { method: "POST", path: `${P}/resources`, valid: { type: "vps", name: "v2" } },
+      { method: "PATCH", path: `${P}/resources/${resource}`, valid: { name: "v3" } },
+      {
+        method: "POST",
+        path: `/v1/orgs/${org.id}/invitations`,
+        valid: { email: "new-member@example.com", role: "viewer" },
+      },
     ];
     const before = await snapshot();
     for (const route of routes) {
@@ -116,6 +135,46 @@ describe("bad input", () => {
       ["POST", `/v1/orgs/${org.id}`],
       ["PUT", `/v1/orgs/${org.id}/members`],
       ["GET", "/v1/nowhere"],
+      ["POST", `/v1/orgs/${org.id}/api-keys`, { name: "k", role: "guest" }],
+      ["POST", `/v1/orgs/${org.id}/api-keys`, { name: "k", role: "viewer", expiresAt: "yesterday" }],
+      [
+        "PUT",
+        `/v1/orgs/${org.id}/billing`,
+        { contactEmail: "b@example.com", address: { line1: "x", city: "y", postalCode: "1", country: "FRA" } },
+      ],
+      ["POST", `${P}/resources`, { type: "mainframe", name: "x" }],
+      ["POST", `${P}/resources`, { type: "vps", name: "x", config: { region: "mars" } }],
+      ["POST", `${P}/resources`, { type: "domain", name: "x", config: { fqdn: "-bad-.com" } }],
+      ["POST", `${P}/resources`, { type: "hosting", name: "x", config: { plan: "pro", extra: true } }],
+      ["PATCH", `${P}/resources/${resource}`, { config: { plan: "xxl" } }],
+      ["PATCH", `${P}/resources/not-a-uuid`, { name: "x" }],
+      ["DELETE", `${P}/resources/00000000-0000-0000-0000-000000000000`],
+      ["PUT", `${P}/members/${member.user.id}`, { role: "owner" }],
+      ["PUT", `${P}/members/00000000-0000-0000-0000-000000000000`, { role: "viewer" }],
+      ["DELETE", `${P}/members/${owner.user.id}`],
+      ["GET", `/v1/orgs/${org.id}/projects/not-a-uuid`],
+      ["DELETE", `/v1/orgs/${org.id}/projects/00000000-0000-0000-0000-000000000000`],
+      ["POST", `/v1/orgs/${org.id}/invitations`, { email: "x@example.com", role: "guest" }],
+      [
+        "POST",
+        `/v1/orgs/${org.id}/invitations`,
+        { email: "x@example.com", role: "guest", projects: [{ projectId: project, role: "owner" }] },
+      ],
+      [
+        "POST",
+        `/v1/orgs/${org.id}/invitations`,
+        {
+          email: "x@example.com",
+          role: "viewer",
+          projects: [{ projectId: "00000000-0000-0000-0000-000000000000", role: "viewer" }],
+        },
+      ],
+      ["POST", `/v1/orgs/${org.id}/invitations`, { email: "not-an-email", role: "viewer" }],
+      ["GET", "/v1/invitations/short"],
+      ["GET", `/v1/invitations/${"A".repeat(43)}`],
+      ["POST", `/v1/invitations/${"A".repeat(43)}/accept`],
+      ["DELETE", `/v1/orgs/${org.id}/invitations/00000000-0000-0000-0000-000000000000`],
+      ["POST", `/v1/orgs/${org.id}/invitations/not-a-uuid/resend`],
     ];
     for (const [method, path, body] of extra) {
       const res = await call(node(), method, path, { token: owner.token, body });

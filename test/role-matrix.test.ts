@@ -1,79 +1,309 @@
 /**
  * Security regression: pins CONTRACT.md §2's role matrix. Every org-scoped route is called by an
- * owner, editor, viewer, guest and a non-member; each answer is checked against the table. A
- * non-member gets 404 (an org you cannot see does not exist), a member without the right 403.
+ * owner, editor, viewer, a viewer who is a project editor, guests (project editor, project viewer,
+ * not on the project) and a non-member, each against a fresh project, resource, member and
+ * invitation, so that no call depends on another. A thing the caller cannot see is 404 (the org
+ * for a non-member, the project for a guest who is not on it); a visible thing without the right
+ * is 403.
  */
 import { describe, expect, it } from "vitest";
-import { addMember, call, orgWithRoles, signup } from "./support/api.js";
+import { upsertProjectMember } from "../server/projects/projects.repository.js";
+import { addMember, call, createOrg, signup, type TestUser } from "./support/api.js";
 import { useCluster } from "./support/suite.js";
 
 const cluster = useCluster(1);
 const node = () => cluster.nodes[0]!;
 
-type Who = "owner" | "editor" | "viewer" | "guest" | "outsider";
-/** Callers in this order: the owner last, so destructive calls it may make come after the refusals. */
-const CALLERS: Who[] = ["outsider", "guest", "viewer", "editor", "owner"];
+const CALLERS = [
+  "outsider",
+  "guestNone",
+  "guestViewer",
+  "guestEditor",
+  "viewer",
+  "viewerProjectEditor",
+  "editor",
+  "owner",
+] as const;
+type Caller = (typeof CALLERS)[number];
+
+interface Fixture {
+  org: { id: string };
+  project: string;
+  resource: string;
+  /** A viewer of the org, for member routes. */
+  target: TestUser;
+  invitation: string;
+  apiKey: string;
+}
 
 interface Row {
   route: string;
   method: string;
-  /** Built per org: path and body; `target` is a member (viewer) other than the caller. */
-  path: (orgId: string, targetId: string) => string;
+  path: (f: Fixture) => string;
   body?: unknown;
-  expect: Record<Who, number>;
+  expect: Record<Caller, number>;
 }
 
-const ownerOnly = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, guest: 403, outsider: 404 });
-const members = (ok: number) => ({ owner: ok, editor: ok, viewer: ok, guest: ok, outsider: 404 });
-const notGuests = (ok: number) => ({ owner: ok, editor: ok, viewer: ok, guest: 403, outsider: 404 });
+/** Expected statuses from who may do it: `ok` for them; 404 for who cannot see; 403 for the rest. */
+function matrix(ok: number, may: Caller[], sees: Caller[]): Record<Caller, number> {
+  return Object.fromEntries(CALLERS.map((c) => [c, may.includes(c) ? ok : sees.includes(c) ? 403 : 404])) as Record<
+    Caller,
+    number
+  >;
+}
+const MEMBERS: Caller[] = CALLERS.filter((c) => c !== "outsider");
+const ORG_WIDE: Caller[] = ["viewer", "viewerProjectEditor", "editor", "owner"];
+const SEES_PROJECT: Caller[] = [...ORG_WIDE, "guestViewer", "guestEditor"];
+const WRITES_RESOURCES: Caller[] = ["owner", "editor", "viewerProjectEditor", "guestEditor"];
+const owner = (ok: number) => matrix(ok, ["owner"], MEMBERS);
+const onProject = (ok: number, may: Caller[]) => matrix(ok, may, SEES_PROJECT);
 
-const ISSUE_2_ROUTES: Row[] = [
-  { route: "GET org", method: "GET", path: (o) => `/v1/orgs/${o}`, expect: members(200) },
-  { route: "PATCH org", method: "PATCH", path: (o) => `/v1/orgs/${o}`, body: { name: "New" }, expect: ownerOnly(200) },
-  { route: "GET members", method: "GET", path: (o) => `/v1/orgs/${o}/members`, expect: notGuests(200) },
+const P = (f: Fixture) => `/v1/orgs/${f.org.id}/projects/${f.project}`;
+const R = (f: Fixture) => `${P(f)}/resources/${f.resource}`;
+
+const ROWS: Row[] = [
+  // organizations and members (foundation issue)
+  { route: "GET org", method: "GET", path: (f) => `/v1/orgs/${f.org.id}`, expect: matrix(200, MEMBERS, MEMBERS) },
+  {
+    route: "PATCH org",
+    method: "PATCH",
+    path: (f) => `/v1/orgs/${f.org.id}`,
+    body: { name: "New" },
+    expect: owner(200),
+  },
+  { route: "DELETE org", method: "DELETE", path: (f) => `/v1/orgs/${f.org.id}`, expect: owner(204) },
+  {
+    route: "GET members",
+    method: "GET",
+    path: (f) => `/v1/orgs/${f.org.id}/members`,
+    expect: matrix(200, ORG_WIDE, MEMBERS),
+  },
   {
     route: "PATCH member",
     method: "PATCH",
-    path: (o, t) => `/v1/orgs/${o}/members/${t}`,
+    path: (f) => `/v1/orgs/${f.org.id}/members/${f.target.user.id}`,
     body: { role: "editor" },
-    expect: ownerOnly(200),
+    expect: owner(200),
   },
-  { route: "DELETE member", method: "DELETE", path: (o, t) => `/v1/orgs/${o}/members/${t}`, expect: ownerOnly(204) },
-  { route: "GET events", method: "GET", path: (o) => `/v1/orgs/${o}/events`, expect: members(200) },
-  { route: "DELETE org", method: "DELETE", path: (o) => `/v1/orgs/${o}`, expect: ownerOnly(204) },
+  {
+    route: "DELETE member",
+    method: "DELETE",
+    path: (f) => `/v1/orgs/${f.org.id}/members/${f.target.user.id}`,
+    expect: owner(204),
+  },
+  {
+    route: "GET events",
+    method: "GET",
+    path: (f) => `/v1/orgs/${f.org.id}/events`,
+    expect: matrix(200, MEMBERS, MEMBERS),
+  },
+  // billing
+  { route: "GET billing", method: "GET", path: (f) => `/v1/orgs/${f.org.id}/billing`, expect: owner(200) },
+  {
+    route: "PUT billing",
+    method: "PUT",
+    path: (f) => `/v1/orgs/${f.org.id}/billing`,
+    body: { contactEmail: "billing@example.com" },
+    expect: owner(200),
+  },
+  // invitations
+  { route: "GET invitations", method: "GET", path: (f) => `/v1/orgs/${f.org.id}/invitations`, expect: owner(200) },
+  {
+    route: "POST invitation",
+    method: "POST",
+    path: (f) => `/v1/orgs/${f.org.id}/invitations`,
+    body: { email: "someone-new@example.com", role: "viewer" },
+    expect: owner(201),
+  },
+  {
+    route: "DELETE invitation",
+    method: "DELETE",
+    path: (f) => `/v1/orgs/${f.org.id}/invitations/${f.invitation}`,
+    expect: owner(204),
+  },
+  {
+    route: "POST invitation resend",
+    method: "POST",
+    path: (f) => `/v1/orgs/${f.org.id}/invitations/${f.invitation}/resend`,
+    expect: owner(200),
+  },
+  // audit log
+  { route: "GET audit-logs", method: "GET", path: (f) => `/v1/orgs/${f.org.id}/audit-logs`, expect: owner(200) },
+  {
+    route: "GET audit export",
+    method: "GET",
+    path: (f) => `/v1/orgs/${f.org.id}/audit-logs/export?format=csv`,
+    expect: owner(200),
+  },
+  {
+    route: "GET audit verify",
+    method: "GET",
+    path: (f) => `/v1/orgs/${f.org.id}/audit-logs/verify`,
+    expect: owner(200),
+  },
+  // API keys
+  { route: "GET api-keys", method: "GET", path: (f) => `/v1/orgs/${f.org.id}/api-keys`, expect: owner(200) },
+  {
+    route: "POST api-keys",
+    method: "POST",
+    path: (f) => `/v1/orgs/${f.org.id}/api-keys`,
+    body: { name: "k", role: "viewer" },
+    expect: owner(201),
+  },
+  {
+    route: "DELETE api-key",
+    method: "DELETE",
+    path: (f) => `/v1/orgs/${f.org.id}/api-keys/${f.apiKey}`,
+    expect: owner(204),
+  },
+  // projects
+  {
+    route: "GET projects",
+    method: "GET",
+    path: (f) => `/v1/orgs/${f.org.id}/projects`,
+    expect: matrix(200, MEMBERS, MEMBERS),
+  },
+  {
+    route: "POST project",
+    method: "POST",
+    path: (f) => `/v1/orgs/${f.org.id}/projects`,
+    body: { name: "P2" },
+    expect: matrix(201, ["owner", "editor"], MEMBERS),
+  },
+  { route: "GET project", method: "GET", path: P, expect: onProject(200, SEES_PROJECT) },
+  {
+    route: "PATCH project",
+    method: "PATCH",
+    path: P,
+    body: { name: "Renamed" },
+    expect: onProject(200, ["owner", "editor"]),
+  },
+  { route: "DELETE project", method: "DELETE", path: P, expect: onProject(204, ["owner", "editor"]) },
+  { route: "GET project members", method: "GET", path: (f) => `${P(f)}/members`, expect: onProject(200, SEES_PROJECT) },
+  {
+    route: "PUT project member",
+    method: "PUT",
+    path: (f) => `${P(f)}/members/${f.target.user.id}`,
+    body: { role: "editor" },
+    expect: onProject(200, ["owner"]),
+  },
+  {
+    route: "DELETE project member",
+    method: "DELETE",
+    path: (f) => `${P(f)}/members/${f.target.user.id}`,
+    expect: onProject(204, ["owner"]),
+  },
+  // resources
+  { route: "GET resources", method: "GET", path: (f) => `${P(f)}/resources`, expect: onProject(200, SEES_PROJECT) },
+  {
+    route: "POST resource",
+    method: "POST",
+    path: (f) => `${P(f)}/resources`,
+    body: { type: "vps", name: "web-1" },
+    expect: onProject(201, WRITES_RESOURCES),
+  },
+  { route: "GET resource", method: "GET", path: R, expect: onProject(200, SEES_PROJECT) },
+  {
+    route: "PATCH resource",
+    method: "PATCH",
+    path: R,
+    body: { name: "web-2" },
+    expect: onProject(200, WRITES_RESOURCES),
+  },
+  { route: "DELETE resource", method: "DELETE", path: R, expect: onProject(204, WRITES_RESOURCES) },
 ];
 
+async function setup() {
+  const users = {} as Record<Caller, TestUser>;
+  for (const who of CALLERS) users[who] = await signup(node(), who);
+  return users;
+}
+
+/** A fresh org, with every caller in their role and a project, a resource and a target member. */
+async function fixture(users: Record<Caller, TestUser>): Promise<Fixture> {
+  const db = node().db;
+  const org = await createOrg(node(), users.owner.token);
+  const roles: [Caller, "editor" | "viewer" | "guest"][] = [
+    ["editor", "editor"],
+    ["viewer", "viewer"],
+    ["viewerProjectEditor", "viewer"],
+    ["guestEditor", "guest"],
+    ["guestViewer", "guest"],
+    ["guestNone", "guest"],
+  ];
+  for (const [who, role] of roles) await addMember(db, org.id, users[who].user.id, role);
+  const target = await signup(node(), "target");
+  await addMember(db, org.id, target.user.id, "viewer");
+  const project = (
+    await call(node(), "POST", `/v1/orgs/${org.id}/projects`, { token: users.owner.token, body: { name: "P" } })
+  ).body.id as string;
+  for (const [who, role] of [
+    ["guestEditor", "editor"],
+    ["guestViewer", "viewer"],
+    ["viewerProjectEditor", "editor"],
+    ["target", "viewer"],
+  ] as const) {
+    const userId = who === "target" ? target.user.id : users[who].user.id;
+    await upsertProjectMember(db, { projectId: project, orgId: org.id, userId, role });
+  }
+  const resource = (
+    await call(node(), "POST", `/v1/orgs/${org.id}/projects/${project}/resources`, {
+      token: users.owner.token,
+      body: { type: "domain", name: "example.com" },
+    })
+  ).body.id as string;
+  const apiKey = (
+    await call(node(), "POST", `/v1/orgs/${org.id}/api-keys`, {
+      token: users.owner.token,
+      body: { name: "k", role: "viewer" },
+    })
+  ).body.apiKey.id as string;
+  const invitation = (
+    await call(node(), "POST", `/v1/orgs/${org.id}/invitations`, {
+      token: users.owner.token,
+      body: { email: `invitee-${project}@example.com`, role: "editor" },
+    })
+  ).body.id as string;
+  return { org, project, resource, target, apiKey, invitation };
+}
+
 describe("role matrix", () => {
-  for (const row of ISSUE_2_ROUTES) {
-    it(`${row.route}`, async () => {
-      const { org, users } = await orgWithRoles(node(), node().db);
-      const target = await signup(node(), "target");
-      await addMember(node().db, org.id, target.user.id, "viewer");
+  for (const row of ROWS) {
+    it(row.route, async () => {
+      const users = await setup();
       for (const who of CALLERS) {
-        const res = await call(node(), row.method, row.path(org.id, target.user.id), {
-          token: users[who].token,
-          body: row.body,
-        });
+        const f = await fixture(users);
+        const res = await call(node(), row.method, row.path(f), { token: users[who].token, body: row.body });
         expect(res.status, `${row.route} as ${who}: ${JSON.stringify(res.body)}`).toBe(row.expect[who]);
         if (res.status >= 400) expect(res.body.error.code).toBe(res.status === 404 ? "not_found" : "forbidden");
       }
     });
   }
 
-  it("shows guests the org's name and their role only", async () => {
-    const { org, users } = await orgWithRoles(node(), node().db);
-    const asGuest = await call(node(), "GET", `/v1/orgs/${org.id}`, { token: users.guest.token });
-    expect(asGuest.body).toEqual({ id: org.id, name: org.name, role: "guest" });
-    const asViewer = await call(node(), "GET", `/v1/orgs/${org.id}`, { token: users.viewer.token });
+  it("shows guests the org's name and their role only, and only their projects", async () => {
+    const users = await setup();
+    const f = await fixture(users);
+    const asGuest = await call(node(), "GET", `/v1/orgs/${f.org.id}`, { token: users.guestNone.token });
+    expect(Object.keys(asGuest.body).sort()).toEqual(["id", "name", "role"]);
+    const asViewer = await call(node(), "GET", `/v1/orgs/${f.org.id}`, { token: users.viewer.token });
     expect(Object.keys(asViewer.body).sort()).toEqual(["createdAt", "id", "name", "role", "settings"]);
+    await call(node(), "POST", `/v1/orgs/${f.org.id}/projects`, { token: users.owner.token, body: { name: "Other" } });
+    const projectsOf = async (who: Caller) =>
+      (await call(node(), "GET", `/v1/orgs/${f.org.id}/projects`, { token: users[who].token })).body.items.map(
+        (p: { id: string }) => p.id,
+      );
+    expect(await projectsOf("guestViewer")).toEqual([f.project]);
+    expect(await projectsOf("guestNone")).toEqual([]);
+    expect(await projectsOf("viewer")).toHaveLength(2);
   });
 
   it("lets every member leave, owners included when another owner remains", async () => {
-    const { org, users } = await orgWithRoles(node(), node().db);
-    const second = await signup(node(), "second-owner");
-    await addMember(node().db, org.id, second.user.id, "owner");
-    for (const who of ["guest", "viewer", "editor", "owner"] as const) {
-      const res = await call(node(), "DELETE", `/v1/orgs/${org.id}/members/${users[who].user.id}`, {
+    const users = await setup();
+    const f = await fixture(users);
+    const secondOwner = await signup(node(), "second-owner");
+    await addMember(node().db, f.org.id, secondOwner.user.id, "owner");
+    for (const who of ["guestEditor", "viewer", "editor", "owner"] as const) {
+      const res = await call(node(), "DELETE", `/v1/orgs/${f.org.id}/members/${users[who].user.id}`, {
         token: users[who].token,
       });
       expect(res.status, who).toBe(204);
@@ -81,9 +311,10 @@ describe("role matrix", () => {
   });
 
   it("answers 401 before anything else, on every route", async () => {
-    const { org, users } = await orgWithRoles(node(), node().db);
-    for (const row of ISSUE_2_ROUTES) {
-      const res = await call(node(), row.method, row.path(org.id, users.viewer.user.id), { body: row.body });
+    const users = await setup();
+    const f = await fixture(users);
+    for (const row of ROWS) {
+      const res = await call(node(), row.method, row.path(f), { body: row.body });
       expect(res.status, row.route).toBe(401);
     }
     for (const [method, path] of [

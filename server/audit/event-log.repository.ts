@@ -175,8 +175,22 @@ export async function listEventsForView(
   if (options.untilSeq !== undefined) query = query.where("seq", "<=", options.untilSeq);
   if (!view.ownerOnly) query = query.where("owner_only", "=", false);
   if (!view.orgWide) {
-    // Guests: events about themselves. Project events join here when the projects domain lands.
-    query = query.where("subject_user_id", "=", view.userId);
+    // Guests: events about themselves, and events of the projects they are on.
+    const userId = view.userId;
+    query = query.where((eb) =>
+      eb.or([
+        eb("subject_user_id", "=", userId),
+        eb(
+          "project_id",
+          "in",
+          eb
+            .selectFrom("project_members")
+            .select("project_id")
+            .where("org_id", "=", orgId)
+            .where("user_id", "=", userId),
+        ),
+      ]),
+    );
   }
   return (await query.execute()).map(rowToEvent);
 }

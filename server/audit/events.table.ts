@@ -1,10 +1,13 @@
-import type { ColumnType, Selectable } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 import type { EventActor, EventContext, EventType } from "../../client-sdk/src/contract/index.js";
 
 export interface EventHeadsTable {
   org_id: string;
   seq: number;
   hash: string;
+  /** The last entry removed by retention pruning (0 and "" when none): the chain's new start. */
+  anchor_seq: Generated<number>;
+  anchor_hash: Generated<string>;
 }
 
 export interface EventsTable {

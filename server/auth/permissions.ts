@@ -1,4 +1,4 @@
-import type { OrgRole } from "../../client-sdk/src/contract/index.js";
+import type { OrgRole, ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { ORG_ROLES, OWNER_ONLY_EVENT_TYPES } from "../../client-sdk/src/contract/index.js";
 
 /**
@@ -39,6 +39,19 @@ export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permiss
   if (permission === "audit.read") return access.audit;
   if ((permission === "org.delete" || permission === "api_keys.manage") && access.isApiKey) return false;
   return (PERMISSIONS[permission] as readonly OrgRole[]).includes(access.role);
+}
+
+/**
+ * Project roles only add rights (CONTRACT.md §5): seeing a project needs the org-wide view or any
+ * role on it; writing its resources needs `resources.write` or, for a user, the project's editor
+ * role. An API key's rights come from its (capped) org role alone.
+ */
+export function canSeeProject(access: Access, projectRole: ProjectRole | undefined): boolean {
+  return can(access, "org.read_all") || projectRole !== undefined;
+}
+
+export function canWriteResources(access: Access, projectRole: ProjectRole | undefined): boolean {
+  return can(access, "resources.write") || (!access.isApiKey && projectRole === "editor");
 }
 
 const rank = (role: OrgRole) => ORG_ROLES.indexOf(role);

@@ -51,6 +51,19 @@ export function mutateOrg<T>(
   });
 }
 
+/**
+ * The same unit of work for a caller who need not be a member, such as someone accepting an
+ * invitation: `change` gets the caller's current role (null for none) and decides.
+ */
+export function mutateOrgAsOutsider<T>(
+  deps: OrgMutationDeps,
+  request: { actor: Actor; context: RequestContext; orgId: string },
+  change: (scope: MutationScope, memberRole: OrgRole | null) => Promise<T>,
+): Promise<T> {
+  const { actor, orgId } = request;
+  return inOrgLog(deps, orgId, actorRef(actor), request.context, principalUserId(actor), change);
+}
+
 /** The same unit of work for Orgwire's own jobs (expiring keys, pruning): actor `system`. */
 export function mutateOrgAsSystem<T>(
   deps: OrgMutationDeps,

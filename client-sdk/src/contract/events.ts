@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { uuid } from "./primitives.js";
+import { projectGrant } from "./projects.js";
+import { resourceType } from "./resources.js";
 import { apiKeyRole, orgRole, projectRole } from "./roles.js";
 import { orgSettings } from "./settings.js";
 
@@ -35,7 +37,6 @@ const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
   z.object({ ...base, type: z.literal(type), data: z.object(data) });
 
 const userRef = { userId: uuid };
-const projectGrant = z.object({ projectId: uuid, role: projectRole });
 
 /** One entry of an org's event log (which is also its audit log), as the API shows it. */
 export const orgEvent = z.discriminatedUnion("type", [
@@ -60,11 +61,11 @@ export const orgEvent = z.discriminatedUnion("type", [
   event("project.member_added", { ...userRef, role: projectRole }),
   event("project.member_role_changed", { ...userRef, from: projectRole, to: projectRole }),
   event("project.member_removed", { ...userRef }),
-  event("resource.created", { type: z.string(), name: z.string(), config: z.unknown() }),
-  event("resource.updated", { type: z.string(), name: z.string(), config: z.unknown() }),
-  event("resource.deleted", { type: z.string(), name: z.string() }),
+  event("resource.created", { type: resourceType, name: z.string(), config: z.record(z.string(), z.unknown()) }),
+  event("resource.updated", { type: resourceType, name: z.string(), config: z.record(z.string(), z.unknown()) }),
+  event("resource.deleted", { type: resourceType, name: z.string() }),
   event("api_key.created", { name: z.string(), role: apiKeyRole, audit: z.boolean() }),
-  event("api_key.revoked", { name: z.string(), reason: z.string() }),
+  event("api_key.revoked", { name: z.string(), reason: z.enum(["revoked", "creator_removed", "expired"]) }),
   event("audit.exported", { format: z.enum(["csv", "ndjson"]), count: z.number().int() }),
 ]);
 export type OrgEvent = z.infer<typeof orgEvent>;

@@ -39,6 +39,10 @@ export const orgSettings = z
     preferences: preferences.optional(),
     notifications: notifications.optional(),
     authentication: authentication.optional(),
+    /** How long the audit log keeps entries; older ones are pruned (default 365). */
+    auditRetentionDays: z.number().int().min(1).max(3650).optional(),
   })
   .strict();
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 export type OrgSettings = z.infer<typeof orgSettings>;

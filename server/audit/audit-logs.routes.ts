@@ -1,0 +1,78 @@
+import { createRoute } from "@hono/zod-openapi";
+import { stream } from "hono/streaming";
+import { z } from "zod";
+import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../client-sdk/src/contract/index.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { bearer, orgParams, responses } from "../http/openapi.js";
+import { orgAccess } from "../http/org-access.js";
+import { createRouter } from "../http/router.js";
+import type { AuditLogsService } from "./audit-logs.service.js";
+
+const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson" } as const;
+
+/** Owners and API keys created with `audit: true` (permission `audit.read`). */
+export function auditLogsRoutes(service: AuditLogsService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const guard = [authenticate(deps.authenticator), orgAccess(deps.db, "audit.read")];
+  const app = createRouter();
+  const tags = ["audit"];
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/audit-logs",
+      tags,
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams, query: auditQuery },
+      responses: responses(200, eventPage, "entries newest first, with context and hash"),
+    }),
+    async (c) => c.json(await service.page(c.var.access, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/audit-logs/export",
+      tags,
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams, query: auditExportQuery },
+      responses: {
+        200: {
+          description: "the entries oldest first, streamed: CSV (RFC 4180, header row) or NDJSON (full envelopes)",
+          content: { "text/csv": { schema: z.string() }, "application/x-ndjson": { schema: z.string() } },
+        },
+      },
+    }),
+    (c) => {
+      const query = c.req.valid("query");
+      c.header("Content-Type", CONTENT_TYPES[query.format]);
+      c.header("Content-Disposition", `attachment; filename="audit-${c.var.access.orgId}.${query.format}"`);
+      const lines = service.exportLines(c.var.actor, c.var.requestContext, c.var.access, query);
+      return stream(
+        c,
+        async (out) => {
+          out.onAbort(() => void lines.return(undefined));
+          for await (const line of lines) await out.write(line);
+        },
+        async (err) => c.var.log.error({ err }, "audit export failed"),
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/audit-logs/verify",
+      tags,
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams },
+      responses: responses(200, chainReport, "the hash chain, walked from its anchor"),
+    }),
+    async (c) => c.json(await service.verify(c.var.access), 200),
+  );
+
+  return app;
+}

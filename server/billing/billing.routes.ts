@@ -1,0 +1,45 @@
+import { createRoute } from "@hono/zod-openapi";
+import { billingProfile, billingProfileBody } from "../../client-sdk/src/contract/index.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { bearer, jsonBody, orgParams, responses } from "../http/openapi.js";
+import { orgAccess } from "../http/org-access.js";
+import { createRouter } from "../http/router.js";
+import type { BillingService } from "./billing.service.js";
+
+export function billingRoutes(service: BillingService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const guard = [authenticate(deps.authenticator), orgAccess(deps.db, "org.manage")];
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/orgs/{orgId}/billing",
+      tags: ["billing"],
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams },
+      responses: responses(200, billingProfile, "the billing profile (fields null until set)"),
+    }),
+    async (c) => c.json(await service.get(c.var.access), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/orgs/{orgId}/billing",
+      tags: ["billing"],
+      security: bearer,
+      middleware: guard,
+      request: { params: orgParams, ...jsonBody(billingProfileBody) },
+      responses: responses(200, billingProfile, "the profile, replaced whole"),
+    }),
+    async (c) =>
+      c.json(
+        await service.put(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
+        200,
+      ),
+  );
+
+  return app;
+}

@@ -1,0 +1,12 @@
+import type { TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import type { EventSink } from "../orgs/org-mutation.js";
+import { projectsRoutes } from "./projects.routes.js";
+import { createProjectsService } from "./projects.service.js";
+
+export { projectIdsOf } from "./projects.repository.js";
+
+export function projectsModule(deps: { db: Db; sink: EventSink; authenticator: TokenAuthenticator }) {
+  const service = createProjectsService(deps);
+  return { service, routes: projectsRoutes(service, deps) };
+}

@@ -1,0 +1,121 @@
+import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
+import type { Executor } from "../db/database.js";
+
+export function insertProject(db: Executor, p: { id: string; orgId: string; name: string }) {
+  return db
+    .insertInto("projects")
+    .values({ id: p.id, org_id: p.orgId, name: p.name })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findProject(db: Executor, orgId: string, projectId: string) {
+  return db
+    .selectFrom("projects")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("id", "=", projectId)
+    .executeTakeFirst();
+}
+
+/** Which of these ids are projects of the org. */
+export async function existingProjectIds(db: Executor, orgId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("projects")
+    .select("id")
+    .where("org_id", "=", orgId)
+    .where("id", "in", ids)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Projects of an org, oldest first; `onlyFor` restricts to the projects that user is on (guests). */
+export function listProjects(
+  db: Executor,
+  orgId: string,
+  page: { limit: number; after?: { createdAt: string; id: string }; onlyFor?: string },
+) {
+  let query = db
+    .selectFrom("projects")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(page.limit);
+  if (page.onlyFor) {
+    const userId = page.onlyFor;
+    query = query.where("id", "in", (eb) =>
+      eb.selectFrom("project_members").select("project_id").where("org_id", "=", orgId).where("user_id", "=", userId),
+    );
+  }
+  if (page.after) {
+    const createdAt = new Date(page.after.createdAt);
+    const id = page.after.id;
+    query = query.where((eb) =>
+      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
+    );
+  }
+  return query.execute();
+}
+
+export async function renameProject(db: Executor, projectId: string, name: string) {
+  return db.updateTable("projects").set({ name }).where("id", "=", projectId).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteProject(db: Executor, projectId: string): Promise<void> {
+  await db.deleteFrom("projects").where("id", "=", projectId).execute();
+}
+
+export function findProjectRole(db: Executor, projectId: string, userId: string) {
+  return db
+    .selectFrom("project_members")
+    .select(["role", "added_at"])
+    .where("project_id", "=", projectId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+/** Inserts or changes a project role; answers the role it had before (undefined when new). */
+export async function upsertProjectMember(
+  db: Executor,
+  m: { projectId: string; orgId: string; userId: string; role: ProjectRole },
+): Promise<{ before: ProjectRole | undefined; addedAt: Date }> {
+  const before = await findProjectRole(db, m.projectId, m.userId);
+  const row = await db
+    .insertInto("project_members")
+    .values({ project_id: m.projectId, org_id: m.orgId, user_id: m.userId, role: m.role })
+    .onConflict((oc) => oc.columns(["project_id", "user_id"]).doUpdateSet({ role: m.role }))
+    .returning("added_at")
+    .executeTakeFirstOrThrow();
+  return { before: before?.role, addedAt: row.added_at };
+}
+
+export async function deleteProjectMember(db: Executor, projectId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .deleteFrom("project_members")
+    .where("project_id", "=", projectId)
+    .where("user_id", "=", userId)
+    .returning("user_id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function listProjectMembers(db: Executor, projectId: string) {
+  return db.selectFrom("project_members").selectAll().where("project_id", "=", projectId).orderBy("added_at").execute();
+}
+
+/** The projects a user holds a role on, in one org. */
+export async function projectIdsOf(db: Executor, orgId: string, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("project_members")
+    .select("project_id")
+    .where("org_id", "=", orgId)
+    .where("user_id", "=", userId)
+    .execute();
+  return rows.map((r) => r.project_id);
+}
+
+export async function deleteProjectMembershipsOf(db: Executor, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom("project_members").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+}

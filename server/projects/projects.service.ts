@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type {
+  CreateProjectBody,
+  Project,
+  ProjectMember,
+  PutProjectMemberBody,
+  UpdateProjectBody,
+} from "../../client-sdk/src/contract/index.js";
+import type { Actor, RequestContext } from "../auth/actor.js";
+import { type Access, can } from "../auth/permissions.js";
+import type { Db } from "../db/database.js";
+import { decodeCursor, toPage } from "../http/cursor.js";
+import { notFound } from "../http/errors.js";
+import { findMember } from "../members/members.repository.js";
+import type { MemberRemovalHook } from "../members/members.service.js";
+import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
+import { deleteResourcesOfProject } from "../resources/resources.service.js";
+import { authorizeProject, type ProjectAccess } from "./project-access.js";
+import * as repo from "./projects.repository.js";
+import type { ProjectRow } from "./projects.table.js";
+
+export function toProject(row: ProjectRow): Project {
+  return { id: row.id, name: row.name, createdAt: row.created_at.toISOString() };
+}
+
+const projectCursor = z.object({ createdAt: z.string(), id: z.string() });
+const projectTarget = (id: string) => ({ type: "project", id });
+
+export function createProjectsService({ db, sink }: { db: Db; sink: EventSink }) {
+  const deps = { db, sink };
+  /** Runs `change` under the org's lock with the project re-authorized there. */
+  const inProject = <T>(
+    actor: Actor,
+    context: RequestContext,
+    orgId: string,
+    projectId: string,
+    need: Parameters<typeof authorizeProject>[3],
+    change: (scope: MutationScope & { access: Access }, p: ProjectAccess) => Promise<T>,
+  ) =>
+    mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) =>
+      change(scope, await authorizeProject(scope.trx, scope.access, projectId, need)),
+    );
+
+  return {
+    /** Guests see only the projects they are on. */
+    async list(access: Access, page: { limit: number; cursor?: string }) {
+      const after = decodeCursor(page.cursor, projectCursor);
+      const onlyFor = can(access, "org.read_all") ? undefined : access.userId;
+      const rows = await repo.listProjects(db, access.orgId, { limit: page.limit + 1, after, onlyFor });
+      return toPage(rows, page.limit, toProject, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+    },
+
+    get: (p: ProjectAccess): Project => toProject(p.project),
+
+    async create(actor: Actor, context: RequestContext, orgId: string, body: CreateProjectBody): Promise<Project> {
+      return mutateOrg(deps, { actor, context, orgId, permission: "projects.write" }, async ({ trx, record }) => {
+        const row = await repo.insertProject(trx, { id: randomUUID(), orgId, name: body.name });
+        await record({
+          type: "project.created",
+          projectId: row.id,
+          target: projectTarget(row.id),
+          data: { name: row.name },
+        });
+        return toProject(row);
+      });
+    },
+
+    async rename(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: UpdateProjectBody) {
+      return inProject(actor, context, orgId, projectId, "projects.write", async ({ trx, record }) => {
+        const row = await repo.renameProject(trx, projectId, body.name);
+        await record({
+          type: "project.updated",
+          projectId,
+          target: projectTarget(projectId),
+          data: { name: row.name },
+        });
+        return toProject(row);
+      });
+    },
+
+    /**
+     * Its resources go with it, each deletion an event; each project member is told they left it
+     * (so guests learn, live and on replay), then `project.deleted`.
+     */
+    async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string): Promise<void> {
+      await inProject(actor, context, orgId, projectId, "projects.write", async (scope, { project }) => {
+        await deleteResourcesOfProject(scope, projectId);
+        for (const member of await repo.listProjectMembers(scope.trx, projectId)) {
+          await repo.deleteProjectMember(scope.trx, projectId, member.user_id);
+          await scope.record({
+            type: "project.member_removed",
+            projectId,
+            target: { type: "user", id: member.user_id },
+            data: { userId: member.user_id },
+          });
+        }
+        await repo.deleteProject(scope.trx, projectId);
+        await scope.record({
+          type: "project.deleted",
+          projectId,
+          target: projectTarget(projectId),
+          data: { name: project.name },
+        });
+      });
+    },
+
+    async listMembers(p: ProjectAccess): Promise<{ items: ProjectMember[]; nextCursor: null }> {
+      const rows = await repo.listProjectMembers(db, p.project.id);
+      return {
+        items: rows.map((r) => ({
+          projectId: r.project_id,
+          userId: r.user_id,
+          role: r.role,
+          addedAt: r.added_at.toISOString(),
+        })),
+        nextCursor: null,
+      };
+    },
+
+    /** The user must be an org member (any role); a same-role PUT writes no event. */
+    async putMember(
+      actor: Actor,
+      context: RequestContext,
+      orgId: string,
+      projectId: string,
+      userId: string,
+      body: PutProjectMemberBody,
+    ): Promise<ProjectMember> {
+      return inProject(actor, context, orgId, projectId, "org.manage", async ({ trx, record }) => {
+        if (!(await findMember(trx, orgId, userId))) throw notFound("member");
+        const { before, addedAt } = await repo.upsertProjectMember(trx, { projectId, orgId, userId, role: body.role });
+        const target = { type: "user", id: userId };
+        if (before === undefined) {
+          await record({ type: "project.member_added", projectId, target, data: { userId, role: body.role } });
+        } else if (before !== body.role) {
+          await record({
+            type: "project.member_role_changed",
+            projectId,
+            target,
+            data: { userId, from: before, to: body.role },
+          });
+        }
+        return { projectId, userId, role: body.role, addedAt: addedAt.toISOString() };
+      });
+    },
+
+    /** A guest loses the project's events at once; one removed from their last project stays a guest. */
+    async removeMember(actor: Actor, context: RequestContext, orgId: string, projectId: string, userId: string) {
+      await inProject(actor, context, orgId, projectId, "org.manage", async ({ trx, record }) => {
+        if (!(await repo.deleteProjectMember(trx, projectId, userId))) throw notFound("project member");
+        await record({
+          type: "project.member_removed",
+          projectId,
+          target: { type: "user", id: userId },
+          data: { userId },
+        });
+      });
+    },
+
+    /** Leaving the org ends its project roles too (the member.removed event covers them). */
+    onMemberRemoved: (async (scope, userId) => {
+      await repo.deleteProjectMembershipsOf(scope.trx, scope.head.orgId, userId);
+    }) satisfies MemberRemovalHook,
+  };
+}
+
+export type ProjectsService = ReturnType<typeof createProjectsService>;

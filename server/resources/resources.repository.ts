@@ -1,0 +1,79 @@
+import type { ResourceType } from "../../client-sdk/src/contract/index.js";
+import type { Executor } from "../db/database.js";
+
+export function insertResource(
+  db: Executor,
+  r: {
+    id: string;
+    orgId: string;
+    projectId: string;
+    type: ResourceType;
+    name: string;
+    config: Record<string, unknown>;
+  },
+) {
+  return db
+    .insertInto("resources")
+    .values({
+      id: r.id,
+      org_id: r.orgId,
+      project_id: r.projectId,
+      type: r.type,
+      name: r.name,
+      config: JSON.stringify(r.config),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findResource(db: Executor, projectId: string, resourceId: string) {
+  return db
+    .selectFrom("resources")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .where("id", "=", resourceId)
+    .executeTakeFirst();
+}
+
+export function listResources(
+  db: Executor,
+  projectId: string,
+  page: { limit: number; after?: { createdAt: string; id: string } },
+) {
+  let query = db
+    .selectFrom("resources")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(page.limit);
+  if (page.after) {
+    const createdAt = new Date(page.after.createdAt);
+    const id = page.after.id;
+    query = query.where((eb) =>
+      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
+    );
+  }
+  return query.execute();
+}
+
+export function allResourcesOfProject(db: Executor, projectId: string) {
+  return db.selectFrom("resources").selectAll().where("project_id", "=", projectId).orderBy("created_at").execute();
+}
+
+export function updateResource(
+  db: Executor,
+  id: string,
+  patch: { name: string; config: Record<string, unknown>; at: Date },
+) {
+  return db
+    .updateTable("resources")
+    .set({ name: patch.name, config: JSON.stringify(patch.config), updated_at: patch.at })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteResource(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom("resources").where("id", "=", id).execute();
+}

@@ -1,0 +1,102 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { createResourceBody, page, resource, updateResourceBody } from "../../client-sdk/src/contract/index.js";
+import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/database.js";
+import { pageQuery } from "../http/cursor.js";
+import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
+import { createRouter } from "../http/router.js";
+import { projectAccess } from "../projects/project-access.js";
+import type { ResourcesService } from "./resources.service.js";
+
+const projectParams = z.object({ orgId: idParam, projectId: idParam });
+const resourceParams = projectParams.extend({ resourceId: idParam });
+const BASE = "/orgs/{orgId}/projects/{projectId}/resources";
+
+export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+  const auth = authenticate(deps.authenticator);
+  const app = createRouter();
+  const tags = ["resources"];
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: BASE,
+      tags,
+      security: bearer,
+      middleware: [auth, projectAccess(deps.db, "read")],
+      request: { params: projectParams, query: pageQuery },
+      responses: responses(200, page(resource), "the project's resources"),
+    }),
+    async (c) => c.json(await service.list(c.var.projectAccess, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: BASE,
+      tags,
+      security: bearer,
+      middleware: [auth, projectAccess(deps.db, "resources.write")],
+      request: { params: projectParams, ...jsonBody(createResourceBody) },
+      responses: responses(201, resource, "the new resource"),
+    }),
+    async (c) => {
+      const { orgId, projectId } = c.req.valid("param");
+      return c.json(
+        await service.create(c.var.actor, c.var.requestContext, orgId, projectId, c.req.valid("json")),
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: `${BASE}/{resourceId}`,
+      tags,
+      security: bearer,
+      middleware: [auth, projectAccess(deps.db, "read")],
+      request: { params: resourceParams },
+      responses: responses(200, resource, "the resource"),
+    }),
+    async (c) => c.json(await service.get(c.var.projectAccess, c.req.valid("param").resourceId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: `${BASE}/{resourceId}`,
+      tags,
+      security: bearer,
+      middleware: [auth, projectAccess(deps.db, "resources.write")],
+      request: { params: resourceParams, ...jsonBody(updateResourceBody) },
+      responses: responses(200, resource, "the updated resource"),
+    }),
+    async (c) => {
+      const { orgId, projectId, resourceId } = c.req.valid("param");
+      const body = c.req.valid("json");
+      return c.json(await service.update(c.var.actor, c.var.requestContext, orgId, projectId, resourceId, body), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: `${BASE}/{resourceId}`,
+      tags,
+      security: bearer,
+      // No body to validate, so no early check: the service checks under the org's lock.
+      middleware: [auth],
+      request: { params: resourceParams },
+      responses: noContent("deleted"),
+    }),
+    async (c) => {
+      const { orgId, projectId, resourceId } = c.req.valid("param");
+      await service.remove(c.var.actor, c.var.requestContext, orgId, projectId, resourceId);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

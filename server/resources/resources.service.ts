@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import {
+  type CreateResourceBody,
+  fqdn,
+  RESOURCE_CONFIGS,
+  type Resource,
+  type ResourceType,
+  type UpdateResourceBody,
+} from "../../client-sdk/src/contract/index.js";
+import type { Actor, RequestContext } from "../auth/actor.js";
+import type { Db } from "../db/database.js";
+import { decodeCursor, toPage } from "../http/cursor.js";
+import { invalidRequest, notFound } from "../http/errors.js";
+import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
+import { authorizeProject, type ProjectAccess } from "../projects/project-access.js";
+import * as repo from "./resources.repository.js";
+import type { ResourceRow } from "./resources.table.js";
+
+export function toResource(row: ResourceRow): Resource {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    type: row.type,
+    name: row.name,
+    config: row.config,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const resourceCursor = z.object({ createdAt: z.string(), id: z.string() });
+const target = (id: string) => ({ type: "resource", id });
+
+/** A domain's `fqdn` defaults to the resource's name, which must then be a domain. */
+function completeConfig(type: ResourceType, name: string, config: Record<string, unknown>): Record<string, unknown> {
+  const parsed = RESOURCE_CONFIGS[type].safeParse(config);
+  if (!parsed.success) throw invalidRequest("invalid config", parsed.error.issues);
+  if (type !== "domain" || (parsed.data as { fqdn?: string }).fqdn) return parsed.data;
+  const derived = fqdn.safeParse(name);
+  if (!derived.success)
+    throw invalidRequest("a domain needs config.fqdn, or a name that is a domain", derived.error.issues);
+  return { ...parsed.data, fqdn: derived.data };
+}
+
+/** Used by project deletion: each resource goes with its own event. */
+export async function deleteResourcesOfProject(scope: MutationScope, projectId: string): Promise<void> {
+  for (const row of await repo.allResourcesOfProject(scope.trx, projectId)) {
+    await repo.deleteResource(scope.trx, row.id);
+    await scope.record({
+      type: "resource.deleted",
+      projectId,
+      target: target(row.id),
+      data: { type: row.type, name: row.name },
+    });
+  }
+}
+
+export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }) {
+  const deps = { db, sink };
+  /** Under the org's lock, with the project and the write right re-checked there. */
+  const writeIn = <T>(
+    actor: Actor,
+    context: RequestContext,
+    orgId: string,
+    projectId: string,
+    change: (scope: MutationScope) => Promise<T>,
+  ) =>
+    mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) => {
+      await authorizeProject(scope.trx, scope.access, projectId, "resources.write");
+      return change(scope);
+    });
+
+  const found = async (scope: MutationScope, projectId: string, resourceId: string) => {
+    const row = await repo.findResource(scope.trx, projectId, resourceId);
+    if (!row) throw notFound("resource");
+    return row;
+  };
+
+  return {
+    async list(p: ProjectAccess, page: { limit: number; cursor?: string }) {
+      const after = decodeCursor(page.cursor, resourceCursor);
+      const rows = await repo.listResources(db, p.project.id, { limit: page.limit + 1, after });
+      return toPage(rows, page.limit, toResource, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+    },
+
+    async get(p: ProjectAccess, resourceId: string): Promise<Resource> {
+      const row = await repo.findResource(db, p.project.id, resourceId);
+      if (!row) throw notFound("resource");
+      return toResource(row);
+    },
+
+    async create(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: CreateResourceBody) {
+      const config = completeConfig(body.type, body.name, body.config);
+      return writeIn(actor, context, orgId, projectId, async ({ trx, record }) => {
+        const row = await repo.insertResource(trx, {
+          id: randomUUID(),
+          orgId,
+          projectId,
+          type: body.type,
+          name: body.name,
+          config,
+        });
+        await record({
+          type: "resource.created",
+          projectId,
+          target: target(row.id),
+          data: { type: row.type, name: row.name, config: row.config },
+        });
+        return toResource(row);
+      });
+    },
+
+    /** `config` names the fields to change; the merged config must still be valid for the type. */
+    async update(
+      actor: Actor,
+      context: RequestContext,
+      orgId: string,
+      projectId: string,
+      resourceId: string,
+      body: UpdateResourceBody,
+    ) {
+      return writeIn(actor, context, orgId, projectId, async (scope) => {
+        const current = await found(scope, projectId, resourceId);
+        const name = body.name ?? current.name;
+        const config = completeConfig(current.type, name, { ...current.config, ...body.config });
+        const row = await repo.updateResource(scope.trx, resourceId, { name, config, at: scope.head.now });
+        await scope.record({
+          type: "resource.updated",
+          projectId,
+          target: target(row.id),
+          data: { type: row.type, name: row.name, config: row.config },
+        });
+        return toResource(row);
+      });
+    },
+
+    async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string, resourceId: string) {
+      await writeIn(actor, context, orgId, projectId, async (scope) => {
+        const row = await found(scope, projectId, resourceId);
+        await repo.deleteResource(scope.trx, resourceId);
+        await scope.record({
+          type: "resource.deleted",
+          projectId,
+          target: target(row.id),
+          data: { type: row.type, name: row.name },
+        });
+      });
+    },
+  };
+}
+
+export type ResourcesService = ReturnType<typeof createResourcesService>;
