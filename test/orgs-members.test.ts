@@ -76,11 +76,17 @@ describe("members", () => {
     await addMember(node().db, org.id, eve.user.id, "editor");
 
     const list = await call(node(), "GET", `/v1/orgs/${org.id}/members`, { token: bob.token });
-    expect(list.body.items.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
-      [owner.email, "owner"],
-      [bob.email, "viewer"],
-      [eve.email, "editor"],
-    ]);
+    // Ordered by (joinedAt, userId): members who joined in the same millisecond sort by id.
+    const items = list.body.items as { email: string; role: string; joinedAt: string; userId: string }[];
+    const sorted = [...items].sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId));
+    expect(items).toEqual(sorted);
+    expect(items.map((m) => [m.email, m.role]).sort()).toEqual(
+      [
+        [owner.email, "owner"],
+        [bob.email, "viewer"],
+        [eve.email, "editor"],
+      ].sort(),
+    );
     expect(Object.keys(list.body.items[0]).sort()).toEqual(["email", "joinedAt", "name", "role", "userId"]);
 
     const promote = await call(node(), "PATCH", `/v1/orgs/${org.id}/members/${bob.user.id}`, {

@@ -37,7 +37,7 @@ describe("projects and resources", () => {
     });
     expect(r2.body.config).toEqual({ fqdn: "example.com", autoRenew: true, nameservers: [] });
     const list = await call(A(), "GET", resources(org.id, P), { token: owner.token });
-    expect(list.body.items.map((r: { name: string }) => r.name)).toEqual(["web-1", "Example.COM"]);
+    expect(list.body.items.map((r: { name: string }) => r.name).sort()).toEqual(["Example.COM", "web-1"]);
 
     expect((await call(A(), "DELETE", `/v1/orgs/${org.id}/projects/${P}`, { token: owner.token })).status).toBe(204);
     expect((await call(A(), "GET", `/v1/orgs/${org.id}/projects/${P}`, { token: owner.token })).status).toBe(404);

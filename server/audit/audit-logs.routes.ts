@@ -49,12 +49,12 @@ export function auditLogsRoutes(service: AuditLogsService, deps: { db: Db; authe
       const query = c.req.valid("query");
       c.header("Content-Type", CONTENT_TYPES[query.format]);
       c.header("Content-Disposition", `attachment; filename="audit-${c.var.access.orgId}.${query.format}"`);
-      const lines = service.exportLines(c.var.actor, c.var.requestContext, c.var.access, query);
+      const chunks = service.exportChunks(c.var.actor, c.var.requestContext, c.var.access, query);
       return stream(
         c,
         async (out) => {
-          out.onAbort(() => void lines.return(undefined));
-          for await (const line of lines) await out.write(line);
+          out.onAbort(() => void chunks.return(undefined));
+          for await (const chunk of chunks) await out.write(chunk);
         },
         async (err) => c.var.log.error({ err }, "audit export failed"),
       );

@@ -70,9 +70,15 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
      * The export's lines, oldest first, up to the head when it starts; then its own
      * `audit.exported` event (also when the download was cut short: reading the log is recorded).
      */
-    async *exportLines(actor: Actor, context: RequestContext, access: Access, query: AuditExportQuery) {
+    /**
+     * The export, oldest first, up to the head when it starts, yielded one page (1,000 entries) at
+     * a time; then its own `audit.exported` event (also when the download was cut short: reading
+     * the log is recorded).
+     */
+    async *exportChunks(actor: Actor, context: RequestContext, access: Access, query: AuditExportQuery) {
       checkRange(query);
       const head = (await logHeadAndAnchor(db, access.orgId))?.seq ?? 0;
+      const line = query.format === "csv" ? csvLine : (e: FullEvent) => `${JSON.stringify(projectEvent(e, true))}\n`;
       let count = 0;
       try {
         if (query.format === "csv") yield csvRecord(AUDIT_CSV_COLUMNS);
@@ -84,11 +90,12 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
             after,
             untilSeq: head,
           });
-          for (const row of rows) {
-            const event = rowToEvent(row);
-            count++;
-            yield query.format === "csv" ? csvLine(event) : `${JSON.stringify(projectEvent(event, true))}\n`;
-            after = position(event);
+          const events = rows.map(rowToEvent);
+          const last = events.at(-1);
+          if (last) {
+            count += events.length;
+            after = position(last);
+            yield events.map(line).join("");
           }
           if (rows.length < EXPORT_PAGE) break;
         }
