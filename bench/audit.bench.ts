@@ -139,7 +139,7 @@ export async function runAuditBench() {
       const pid = node.child.pid!;
       const result: Record<string, unknown> = { name: "audit", at: new Date().toISOString(), sizes: SIZES };
       const pages: Record<string, Record<number, ReturnType<typeof stats>>> = {};
-      const exports: Record<string, Record<number, unknown>> = {};
+      const exports: Record<string, Record<number, unknown>> = { ndjson: {}, csv: {}, copy: {} };
       for (const n of SIZES) {
         const base = `/v1/orgs/${orgs[n]}/audit-logs`;
         // A deep cursor: the middle of the log.
@@ -158,13 +158,13 @@ export async function runAuditBench() {
         };
         for (const [label, queries] of Object.entries(variants)) {
           await timePages(node.url, token, queries.slice(0, 1)); // warm
-          (pages[label] ??= {})[n] = await timePages(node.url, token, queries);
+          pages[label] = { ...pages[label], [n]: await timePages(node.url, token, queries) };
         }
         await sleep(200);
         for (const format of ["ndjson", "csv"]) {
-          (exports[format] ??= {})[n] = await timeExport(`${node.url}${base}/export?x=1`, token, pid, format);
+          exports[format]![n] = await timeExport(`${node.url}${base}/export?x=1`, token, pid, format);
         }
-        (exports.copy ??= {})[n] = timeCopy(database.url, orgs[n]!);
+        exports.copy![n] = timeCopy(database.url, orgs[n]!);
       }
       const [small, large] = [SIZES[0]!, SIZES.at(-1)!];
       const pageRows = Object.fromEntries(
