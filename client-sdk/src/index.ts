@@ -1,5 +1,6 @@
 export * from "./api/types.js";
 export { type ClientOptions, OrgwireClient } from "./client.js";
 export * from "./contract/index.js";
+export { describeEvent } from "./describe.js";
 export { OrgwireError } from "./errors.js";
 export type { Backoff, SubscribeOptions, Subscription, SubscriptionStatus } from "./subscription.js";

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import type { EventActor, EventContext, EventType, OrgEvent, OrgRole } from "../../client-sdk/src/contract/index.js";
+import type {
+  EventActor,
+  EventContext,
+  EventData,
+  EventType,
+  OrgEvent,
+  OrgRole,
+} from "../../client-sdk/src/contract/index.js";
 import { isOwnerOnly } from "../auth/permissions.js";
 import type { Executor, Trx } from "../db/database.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -15,14 +22,17 @@ export interface LogHead {
   now: Date;
 }
 
-export interface NewEvent {
-  type: EventType;
-  actor: EventActor;
-  projectId?: string | null;
-  target: { type: string; id: string };
-  data: Record<string, unknown>;
-  context: EventContext | null;
-}
+/** An event to append, its `data` typed by its `type` (the contract's schema). */
+export type NewEvent = {
+  [T in EventType]: {
+    type: T;
+    actor: EventActor;
+    projectId?: string | null;
+    target: { type: string; id: string };
+    data: EventData<T>;
+    context: EventContext | null;
+  };
+}[EventType];
 
 /** The envelope with `context` and `hash`: what audit viewers see and what the bus carries. */
 export type FullEvent = OrgEvent & { context: EventContext | null; hash: string; subjectUserId: string | null };
@@ -66,7 +76,7 @@ export async function createLogHead(trx: Trx, orgId: string): Promise<LogHead> {
 /** Appends one event at head.seq + 1 and advances the head (in memory and in the table). */
 export async function appendEvent(trx: Trx, head: LogHead, input: NewEvent): Promise<FullEvent> {
   const seq = head.seq + 1;
-  const data = input.data;
+  const data: Record<string, unknown> = input.data;
   const subjectUserId =
     input.target.type === "user" ? input.target.id : typeof data.userId === "string" ? data.userId : null;
   const body = {

@@ -18,12 +18,15 @@ export interface EventSink {
   committed(events: readonly FullEvent[]): Promise<void>;
 }
 
+/** Omit over each member of a union, so `record` keeps `data` tied to `type`. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** What a mutation's body gets: the transaction, the locked log head and a way to log events. */
 export interface MutationScope {
   trx: Trx;
   head: LogHead;
   /** Appends an event authored by the mutation's actor, with the request's context. */
-  record(event: Omit<NewEvent, "actor" | "context">): Promise<FullEvent>;
+  record(event: DistributiveOmit<NewEvent, "actor" | "context">): Promise<FullEvent>;
 }
 
 export interface OrgMutationDeps {
@@ -92,7 +95,7 @@ async function inOrgLog<T>(
         trx,
         head,
         async record(event) {
-          const full = await appendEvent(trx, head, { ...event, actor, context });
+          const full = await appendEvent(trx, head, { ...event, actor, context } as NewEvent);
           events.push(full);
           return full;
         },
