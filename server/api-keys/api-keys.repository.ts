@@ -1,5 +1,6 @@
 import type { Insertable } from "kysely";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 import type { ApiKeyRow, ApiKeysTable } from "./api-keys.table.js";
 
 export async function insertApiKey(db: Executor, key: Insertable<ApiKeysTable>): Promise<ApiKeyRow> {
@@ -7,27 +8,9 @@ export async function insertApiKey(db: Executor, key: Insertable<ApiKeysTable>):
 }
 
 /** Live keys of an org, oldest first, keyset-paged on (created_at, id). */
-export function listLiveApiKeys(
-  db: Executor,
-  orgId: string,
-  page: { limit: number; after?: { createdAt: string; id: string } },
-) {
-  let query = db
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("org_id", "=", orgId)
-    .where("revoked_at", "is", null)
-    .orderBy("created_at")
-    .orderBy("id")
-    .limit(page.limit);
-  if (page.after) {
-    const createdAt = new Date(page.after.createdAt);
-    const id = page.after.id;
-    query = query.where((eb) =>
-      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
-    );
-  }
-  return query.execute();
+export function listLiveApiKeys(db: Executor, orgId: string, page: { limit: number; after?: Keyset }) {
+  const query = db.selectFrom("api_keys").selectAll().where("org_id", "=", orgId).where("revoked_at", "is", null);
+  return keysetPage(query, ["created_at", "id"], page).execute();
 }
 
 export function findLiveApiKey(db: Executor, orgId: string, keyId: string) {

@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { z } from "zod";
 import type { ApiKey, CreateApiKeyBody, CreatedApiKey } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import { hashToken } from "../auth/tokens.js";
 import type { Db } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
 import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../orgs/org-mutation.js";
@@ -29,7 +28,6 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
-const keyCursor = z.object({ createdAt: z.string(), id: z.string() });
 export type ApiKeyRevocationReason = "revoked" | "creator_removed" | "expired";
 
 /** Marks a key revoked and logs `api_key.revoked`, whose delivery disconnects its sockets. */
@@ -73,9 +71,11 @@ export function createApiKeysService({ db, sink, log }: { db: Db; sink: EventSin
     },
 
     async list(access: Access, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, keyCursor);
-      const rows = await repo.listLiveApiKeys(db, access.orgId, { limit: page.limit + 1, after });
-      return toPage(rows, page.limit, toApiKey, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+      const rows = await repo.listLiveApiKeys(db, access.orgId, {
+        limit: page.limit + 1,
+        after: decodeKeyset(page.cursor),
+      });
+      return toPage(rows, page.limit, toApiKey, (r) => keysetKey(r.created_at, r.id));
     },
 
     async revoke(actor: Actor, context: RequestContext, orgId: string, keyId: string): Promise<void> {

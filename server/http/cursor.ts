@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Keyset } from "../db/keyset.js";
 import { invalidRequest } from "./errors.js";
 
 /** Opaque page cursors: base64url JSON of the last item's sort key. */
@@ -19,6 +20,16 @@ export const pageQuery = z.object({
   cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+const keysetCursor = z.object({ at: z.iso.datetime(), id: z.string().max(100) });
+
+/** A list cursor: the (timestamp, id) of the last item of the page before. */
+export function decodeKeyset(cursor: string | undefined): Keyset | undefined {
+  const key = decodeCursor(cursor, keysetCursor);
+  return key && { at: new Date(key.at), id: key.id };
+}
+
+export const keysetKey = (at: Date, id: string) => ({ at: at.toISOString(), id });
 
 /** Takes limit+1 rows: the extra one only tells whether a next page exists. */
 export function toPage<R, T>(

@@ -1,6 +1,7 @@
 import type { Insertable } from "kysely";
 import type { ProjectGrant } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 import type { InvitationRow, InvitationsTable } from "./invitations.table.js";
 
 export async function insertInvitation(
@@ -18,26 +19,16 @@ export async function insertInvitation(
 export function listPendingInvitations(
   db: Executor,
   orgId: string,
-  page: { limit: number; now: Date; after?: { createdAt: string; id: string } },
+  page: { limit: number; now: Date; after?: Keyset },
 ) {
-  let query = db
+  const query = db
     .selectFrom("invitations")
     .selectAll()
     .where("org_id", "=", orgId)
     .where("accepted_at", "is", null)
     .where("revoked_at", "is", null)
-    .where("expires_at", ">", page.now)
-    .orderBy("created_at")
-    .orderBy("id")
-    .limit(page.limit);
-  if (page.after) {
-    const createdAt = new Date(page.after.createdAt);
-    const id = page.after.id;
-    query = query.where((eb) =>
-      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
-    );
-  }
-  return query.execute();
+    .where("expires_at", ">", page.now);
+  return keysetPage(query, ["created_at", "id"], page).execute();
 }
 
 /** An invitation that is neither accepted nor revoked (it may have expired). */

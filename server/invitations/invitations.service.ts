@@ -25,7 +25,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { z } from "zod";
 import type {
   AcceptedInvitation,
   CreateInvitationBody,
@@ -40,7 +39,7 @@ import type { Access } from "../auth/permissions.js";
 import { hashToken, newToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Db, Executor } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { AppError, forbidden, invalidRequest, notFound } from "../http/errors.js";
 import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { renderInvitationMail } from "../mail/invitation-mail.js";
@@ -75,8 +74,6 @@ export function toInvitation(row: InvitationRow): Invitation {
     expiresAt: row.expires_at.toISOString(),
   };
 }
-
-const invitationCursor = z.object({ createdAt: z.string(), id: z.string() });
 
 /** `allowedEmailDomains`: empty or absent means anyone; else an exact, case-insensitive domain match. */
 export function assertDomainAllowed(settings: OrgSettings, email: string): void {
@@ -204,13 +201,13 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
 
     /** Pending invitations, oldest first. */
     async list(access: Access, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, invitationCursor);
+      const after = decodeKeyset(page.cursor);
       const rows = await repo.listPendingInvitations(db, access.orgId, {
         limit: page.limit + 1,
         now: new Date(),
         after,
       });
-      return toPage(rows, page.limit, toInvitation, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+      return toPage(rows, page.limit, toInvitation, (r) => keysetKey(r.created_at, r.id));
     },
 
     async revoke(actor: Actor, context: RequestContext, orgId: string, invitationId: string): Promise<void> {

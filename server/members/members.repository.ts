@@ -1,5 +1,6 @@
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 
 /** Memberships are made by invitations; tests call this directly until then. */
 export async function insertMembership(db: Executor, m: { orgId: string; userId: string; role: OrgRole }) {
@@ -31,30 +32,13 @@ export function findMember(db: Executor, orgId: string, userId: string) {
 export type MemberRecord = NonNullable<Awaited<ReturnType<typeof findMember>>>;
 
 /** Keyset-paged on (joined_at, user_id). */
-export function listMembers(
-  db: Executor,
-  orgId: string,
-  page: { limit: number; after?: { joinedAt: string; userId: string } },
-) {
-  let query = db
+export function listMembers(db: Executor, orgId: string, page: { limit: number; after?: Keyset }) {
+  const query = db
     .selectFrom("memberships")
     .innerJoin("users", "users.id", "memberships.user_id")
     .select(memberColumns)
-    .where("memberships.org_id", "=", orgId)
-    .orderBy("memberships.joined_at")
-    .orderBy("memberships.user_id")
-    .limit(page.limit);
-  if (page.after) {
-    const joinedAt = new Date(page.after.joinedAt);
-    const userId = page.after.userId;
-    query = query.where((eb) =>
-      eb.or([
-        eb("memberships.joined_at", ">", joinedAt),
-        eb.and([eb("memberships.joined_at", "=", joinedAt), eb("memberships.user_id", ">", userId)]),
-      ]),
-    );
-  }
-  return query.execute();
+    .where("memberships.org_id", "=", orgId);
+  return keysetPage(query, ["memberships.joined_at", "memberships.user_id"], page).execute();
 }
 
 /** Callers hold the org's log lock, so this count cannot change under them. */

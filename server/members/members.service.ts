@@ -1,9 +1,8 @@
-import { z } from "zod";
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { AppError, notFound } from "../http/errors.js";
 import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
 import * as repo from "./members.repository.js";
@@ -24,17 +23,17 @@ export function toMember(r: repo.MemberRecord): Member {
   return { userId: r.user_id, email: r.email, name: r.name, role: r.role, joinedAt: r.joined_at.toISOString() };
 }
 
-const memberCursor = z.object({ joinedAt: z.string(), userId: z.string() });
-
 /** Whether this DELETE is the caller leaving (any member may) rather than removing someone. */
 export const isSelf = (actor: Actor, userId: string) => actor.type === "user" && actor.userId === userId;
 
 export function createMembersService({ db, sink, removalHooks = [] }: MembersServiceDeps) {
   return {
     async list(access: Access, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, memberCursor);
-      const rows = await repo.listMembers(db, access.orgId, { limit: page.limit + 1, after });
-      return toPage(rows, page.limit, toMember, (r) => ({ joinedAt: r.joined_at.toISOString(), userId: r.user_id }));
+      const rows = await repo.listMembers(db, access.orgId, {
+        limit: page.limit + 1,
+        after: decodeKeyset(page.cursor),
+      });
+      return toPage(rows, page.limit, toMember, (r) => keysetKey(r.joined_at, r.user_id));
     },
 
     /** Immediate; an org always keeps one owner (409 last_owner), also under concurrent calls. */

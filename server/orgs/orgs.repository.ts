@@ -1,5 +1,6 @@
-import type { OrgRole, OrgSettings } from "../../client-sdk/src/contract/index.js";
+import type { OrgSettings } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 
 export async function insertOrg(db: Executor, org: { id: string; name: string; createdBy: string }) {
   return db
@@ -30,30 +31,12 @@ export async function markOrgDeleted(db: Executor, orgId: string, at: Date): Pro
 }
 
 /** The live orgs a user belongs to, oldest membership first, keyset-paged on (joined_at, org id). */
-export function listOrgsOfUser(
-  db: Executor,
-  userId: string,
-  page: { limit: number; after?: { joinedAt: string; id: string } },
-) {
-  let query = db
+export function listOrgsOfUser(db: Executor, userId: string, page: { limit: number; after?: Keyset }) {
+  const query = db
     .selectFrom("memberships")
     .innerJoin("orgs", "orgs.id", "memberships.org_id")
     .select(["orgs.id", "orgs.name", "orgs.settings", "orgs.created_at", "memberships.role", "memberships.joined_at"])
     .where("memberships.user_id", "=", userId)
-    .where("orgs.deleted_at", "is", null)
-    .orderBy("memberships.joined_at")
-    .orderBy("orgs.id")
-    .limit(page.limit);
-  if (page.after) {
-    const { joinedAt, id } = page.after;
-    query = query.where((eb) =>
-      eb.or([
-        eb("memberships.joined_at", ">", new Date(joinedAt)),
-        eb.and([eb("memberships.joined_at", "=", new Date(joinedAt)), eb("orgs.id", ">", id)]),
-      ]),
-    );
-  }
-  return query.execute() as Promise<
-    { id: string; name: string; settings: OrgSettings; created_at: Date; role: OrgRole; joined_at: Date }[]
-  >;
+    .where("orgs.deleted_at", "is", null);
+  return keysetPage(query, ["memberships.joined_at", "orgs.id"], page).execute();
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
 import { appendEvent, createLogHead } from "../audit/event-log.repository.js";
 import { type Actor, actorRef, type RequestContext, type UserActor } from "../auth/actor.js";
 import { type Access, can } from "../auth/permissions.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { insertMembership } from "../members/members.repository.js";
@@ -30,8 +29,6 @@ export function toOrg(
   if (!can(access, "org.read_all")) return base;
   return { ...base, settings: row.settings, createdAt: row.created_at.toISOString() };
 }
-
-const orgCursor = z.object({ joinedAt: z.string(), id: z.string() });
 
 export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps) {
   return {
@@ -60,13 +57,15 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
     },
 
     async list(actor: UserActor, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, orgCursor);
-      const rows = await repo.listOrgsOfUser(db, actor.userId, { limit: page.limit + 1, after });
+      const rows = await repo.listOrgsOfUser(db, actor.userId, {
+        limit: page.limit + 1,
+        after: decodeKeyset(page.cursor),
+      });
       return toPage(
         rows,
         page.limit,
         (r) => toOrg(r, { role: r.role, isApiKey: false, audit: r.role === "owner" }),
-        (r) => ({ joinedAt: r.joined_at.toISOString(), id: r.id }),
+        (r) => keysetKey(r.joined_at, r.id),
       );
     },
 

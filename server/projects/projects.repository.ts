@@ -1,5 +1,6 @@
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 
 export function insertProject(db: Executor, p: { id: string; orgId: string; name: string }) {
   return db
@@ -31,32 +32,15 @@ export async function existingProjectIds(db: Executor, orgId: string, ids: strin
 }
 
 /** Projects of an org, oldest first; `onlyFor` restricts to the projects that user is on (guests). */
-export function listProjects(
-  db: Executor,
-  orgId: string,
-  page: { limit: number; after?: { createdAt: string; id: string }; onlyFor?: string },
-) {
-  let query = db
-    .selectFrom("projects")
-    .selectAll()
-    .where("org_id", "=", orgId)
-    .orderBy("created_at")
-    .orderBy("id")
-    .limit(page.limit);
-  if (page.onlyFor) {
-    const userId = page.onlyFor;
+export function listProjects(db: Executor, orgId: string, page: { limit: number; after?: Keyset; onlyFor?: string }) {
+  let query = db.selectFrom("projects").selectAll().where("org_id", "=", orgId);
+  const userId = page.onlyFor;
+  if (userId) {
     query = query.where("id", "in", (eb) =>
       eb.selectFrom("project_members").select("project_id").where("org_id", "=", orgId).where("user_id", "=", userId),
     );
   }
-  if (page.after) {
-    const createdAt = new Date(page.after.createdAt);
-    const id = page.after.id;
-    query = query.where((eb) =>
-      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
-    );
-  }
-  return query.execute();
+  return keysetPage(query, ["created_at", "id"], page).execute();
 }
 
 export async function renameProject(db: Executor, projectId: string, name: string) {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type {
   CreateProjectBody,
   Project,
@@ -10,7 +9,7 @@ import type {
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { type Access, can } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import { findMember } from "../members/members.repository.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
@@ -24,7 +23,6 @@ export function toProject(row: ProjectRow): Project {
   return { id: row.id, name: row.name, createdAt: row.created_at.toISOString() };
 }
 
-const projectCursor = z.object({ createdAt: z.string(), id: z.string() });
 const projectTarget = (id: string) => ({ type: "project", id });
 
 export function createProjectsService({ db, sink }: { db: Db; sink: EventSink }) {
@@ -45,10 +43,10 @@ export function createProjectsService({ db, sink }: { db: Db; sink: EventSink })
   return {
     /** Guests see only the projects they are on. */
     async list(access: Access, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, projectCursor);
       const onlyFor = can(access, "org.read_all") ? undefined : access.userId;
+      const after = decodeKeyset(page.cursor);
       const rows = await repo.listProjects(db, access.orgId, { limit: page.limit + 1, after, onlyFor });
-      return toPage(rows, page.limit, toProject, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+      return toPage(rows, page.limit, toProject, (r) => keysetKey(r.created_at, r.id));
     },
 
     get: (p: ProjectAccess): Project => toProject(p.project),

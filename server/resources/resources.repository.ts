@@ -1,5 +1,6 @@
 import type { ResourceType } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 
 export function insertResource(
   db: Executor,
@@ -35,26 +36,9 @@ export function findResource(db: Executor, projectId: string, resourceId: string
     .executeTakeFirst();
 }
 
-export function listResources(
-  db: Executor,
-  projectId: string,
-  page: { limit: number; after?: { createdAt: string; id: string } },
-) {
-  let query = db
-    .selectFrom("resources")
-    .selectAll()
-    .where("project_id", "=", projectId)
-    .orderBy("created_at")
-    .orderBy("id")
-    .limit(page.limit);
-  if (page.after) {
-    const createdAt = new Date(page.after.createdAt);
-    const id = page.after.id;
-    query = query.where((eb) =>
-      eb.or([eb("created_at", ">", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", ">", id)])]),
-    );
-  }
-  return query.execute();
+export function listResources(db: Executor, projectId: string, page: { limit: number; after?: Keyset }) {
+  const query = db.selectFrom("resources").selectAll().where("project_id", "=", projectId);
+  return keysetPage(query, ["created_at", "id"], page).execute();
 }
 
 export function allResourcesOfProject(db: Executor, projectId: string) {

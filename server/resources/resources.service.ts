@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import {
   type CreateResourceBody,
   fqdn,
@@ -10,7 +9,7 @@ import {
 } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
-import { decodeCursor, toPage } from "../http/cursor.js";
+import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { invalidRequest, notFound } from "../http/errors.js";
 import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
 import { authorizeProject, type ProjectAccess } from "../projects/project-access.js";
@@ -29,7 +28,6 @@ export function toResource(row: ResourceRow): Resource {
   };
 }
 
-const resourceCursor = z.object({ createdAt: z.string(), id: z.string() });
 const target = (id: string) => ({ type: "resource", id });
 
 /** A domain's `fqdn` defaults to the resource's name, which must then be a domain. */
@@ -79,9 +77,11 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
 
   return {
     async list(p: ProjectAccess, page: { limit: number; cursor?: string }) {
-      const after = decodeCursor(page.cursor, resourceCursor);
-      const rows = await repo.listResources(db, p.project.id, { limit: page.limit + 1, after });
-      return toPage(rows, page.limit, toResource, (r) => ({ createdAt: r.created_at.toISOString(), id: r.id }));
+      const rows = await repo.listResources(db, p.project.id, {
+        limit: page.limit + 1,
+        after: decodeKeyset(page.cursor),
+      });
+      return toPage(rows, page.limit, toResource, (r) => keysetKey(r.created_at, r.id));
     },
 
     async get(p: ProjectAccess, resourceId: string): Promise<Resource> {
