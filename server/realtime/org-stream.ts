@@ -102,25 +102,35 @@ export class OrgStream {
   /** Authorizes against current state, replays `since`, joins rooms, then says `ready`. */
   attach(socket: OrgSocket): Promise<void> {
     return this.#enqueue(async () => {
-      if (socket.disconnected) return;
-      const { actor, since } = socket.data;
-      const snap = await this.deps.snapshot(actor, this.orgId);
-      if (!snap.access) {
-        // Lost access between the handshake and now: the removal's event is already applied.
-        this.#revoke(socket, actor.type === "api_key" ? "api_key_revoked" : "member_removed");
-        return;
+      try {
+        await this.#attach(socket);
+      } catch (err) {
+        // Say nothing half-true to the client: drop the transport so it reconnects and retries.
+        this.deps.log.error({ err, orgId: this.orgId }, "attach failed; closing the connection");
+        socket.conn.close();
       }
-      // Everything applied so far committed before the snapshot, so delivered <= snap.head.
-      if (this.delivered < 0) this.delivered = snap.head;
-      else if (snap.head > this.delivered) await this.#fillTo(snap.head);
-      const view = socketViewOf(snap.access, snap.projectIds);
-      if (since !== undefined && since < snap.head) await this.#replay(socket, view, since, snap.head);
-      if (socket.disconnected) return;
-      socket.join([userRoom(view.userId), ...(actor.type === "api_key" ? [keyRoom(actor.keyId)] : [])]);
-      socket.join(deliveryRooms(view));
-      socket.data.view = view;
-      socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
     });
+  }
+
+  async #attach(socket: OrgSocket): Promise<void> {
+    if (socket.disconnected) return;
+    const { actor, since } = socket.data;
+    const snap = await this.deps.snapshot(actor, this.orgId);
+    if (!snap.access) {
+      // Lost access between the handshake and now: the removal's event is already applied.
+      this.#revoke(socket, actor.type === "api_key" ? "api_key_revoked" : "member_removed");
+      return;
+    }
+    // Everything applied so far committed before the snapshot, so delivered <= snap.head.
+    if (this.delivered < 0) this.delivered = snap.head;
+    else if (snap.head > this.delivered) await this.#fillTo(snap.head);
+    const view = socketViewOf(snap.access, snap.projectIds);
+    if (since !== undefined && since < snap.head) await this.#replay(socket, view, since, snap.head);
+    if (socket.disconnected) return;
+    socket.join([userRoom(view.userId), ...(actor.type === "api_key" ? [keyRoom(actor.keyId)] : [])]);
+    socket.join(deliveryRooms(view));
+    socket.data.view = view;
+    socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
   }
 
   /** Waits for the queue to drain (used by tests and shutdown). */
@@ -180,7 +190,13 @@ export class OrgStream {
           effect.scope === "everyone"
             ? [...this.nsp.sockets.values()]
             : this.#socketsIn("userId" in effect.scope ? userRoom(effect.scope.userId) : keyRoom(effect.scope.keyId));
-        for (const socket of sockets) this.#revoke(socket, effect.reason);
+        // A member's API keys go with them: their sockets hear it as the key's revocation.
+        for (const socket of sockets) {
+          this.#revoke(
+            socket,
+            socket.data.actor.type === "api_key" && effect.scope !== "everyone" ? "api_key_revoked" : effect.reason,
+          );
+        }
         return sockets;
       }
       case "role":
