@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
+import { consoleMiddleware } from "./console.js";
 import type { AppEnv } from "./context.js";
 import { AppError, errorResponse } from "./errors.js";
 import { methodAwareNotFound } from "./fallbacks.js";
@@ -45,6 +46,9 @@ export function createHttpApp(options: HttpAppOptions) {
     openapi: "3.1.0",
     info: { title: "Orgwire", version: "1.0.0", description: "Real-time organizations backend (CONTRACT.md v1)" },
   });
+
+  // The web console, after every API route: it leaves /v1 and the node's own paths alone.
+  app.use("*", consoleMiddleware());
 
   app.onError((err, c) => errorResponse(c, err));
   app.notFound(methodAwareNotFound(app));

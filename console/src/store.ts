@@ -1,0 +1,136 @@
+import type {
+  ApiKey,
+  AuditFilters,
+  CreatedApiKey,
+  Invitation,
+  InvitationPreview,
+  Member,
+  OrgEvent,
+  OrgRole,
+  Project,
+  ProjectMember,
+  Resource,
+  SubscriptionStatus,
+  User,
+} from "../../client-sdk/src/index.js";
+
+/** The sections of an organization, in the order of the navigation. */
+export const SECTIONS = ["projects", "members", "audit", "api-keys"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export type Route =
+  | { page: "signin"; next?: string }
+  | { page: "signup"; next?: string; email?: string }
+  | { page: "orgs" }
+  | { page: "org"; orgId: string; section: Section }
+  | { page: "invite"; token: string }
+  | { page: "not-found" };
+
+export interface OrgSummary {
+  id: string;
+  name: string;
+  role: OrgRole;
+}
+
+export interface AuditView {
+  /** Newest first. */
+  items: OrgEvent[];
+  cursor: string | null;
+  filters: AuditFilters;
+  /** Prepend matching live events. */
+  tail: boolean;
+  loaded: boolean;
+  /** Seqs that arrived live, highlighted once. */
+  fresh: Set<number>;
+  verify?: { ok: boolean; text: string };
+  busy?: string;
+}
+
+/** Everything the page shows about the open organization; dropped whole when access ends. */
+export interface OrgView {
+  id: string;
+  name: string;
+  role: OrgRole;
+  members?: Member[];
+  invitations?: Invitation[];
+  projects?: Project[];
+  resources: Record<string, Resource[]>;
+  projectMembers: Record<string, ProjectMember[]>;
+  apiKeys?: ApiKey[];
+  /** The secret of the key just created, shown once. */
+  newKey?: CreatedApiKey;
+  audit: AuditView;
+  /** The project whose rename form is open. */
+  renaming?: string;
+  /** The latest request per list: an older answer never overwrites a newer one. */
+  generations: Map<string, number>;
+}
+
+export interface Notice {
+  kind: "info" | "error";
+  text: string;
+}
+
+export interface State {
+  route: Route;
+  /** Until the stored token has been checked. */
+  booting: boolean;
+  user?: User;
+  orgs: OrgSummary[];
+  org?: OrgView;
+  live: { status: SubscriptionStatus; seq?: number };
+  /** Why the open organization is gone (revoked, refused): an alert instead of its data. */
+  lost?: { orgId: string; text: string };
+  notice?: Notice;
+  invite?: { token: string; preview?: InvitationPreview; error?: string };
+}
+
+export const state: State = {
+  route: { page: "orgs" },
+  booting: true,
+  orgs: [],
+  live: { status: "closed" },
+};
+
+export function newOrgView(summary: OrgSummary): OrgView {
+  return {
+    ...summary,
+    resources: {},
+    projectMembers: {},
+    audit: { items: [], cursor: null, filters: {}, tail: true, loaded: false, fresh: new Set() },
+    generations: new Map(),
+  };
+}
+
+let renderer: (() => void) | undefined;
+let scheduled = false;
+
+/** Called once by main: what `update` runs. */
+export function setRenderer(render: () => void): void {
+  renderer = render;
+}
+
+/** Re-renders after the current task's state changes (one render per burst). */
+export function update(): void {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    renderer?.();
+  });
+}
+
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A message in the page's status region; information fades after a while, errors stay. */
+export function notify(kind: Notice["kind"], text: string): void {
+  state.notice = { kind, text };
+  clearTimeout(noticeTimer);
+  if (kind === "info") {
+    noticeTimer = setTimeout(() => {
+      if (state.notice?.text === text) state.notice = undefined;
+      update();
+    }, 6000);
+  }
+  update();
+}
