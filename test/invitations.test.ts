@@ -1,24 +1,17 @@
 /**
  * Invitations end to end, on two nodes with a real SMTP server: the mail and its link, single-use
  * acceptance by the invited address only, expiry, revocation, resend, allowed domains, guests'
- * project grants, conflicts, the per-org rate limit, bad input, and the dev outbox.
+ * project grants, conflicts, the per-org rate limit and bad input (mail delivery itself: invitation-mail.test.ts).
  */
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import type { OrgEvent } from "../client-sdk/src/contract/index.js";
 import { hashToken } from "../server/auth/tokens.js";
-import { loadConfig } from "../server/config.js";
 import { countInvitations, setExpiry } from "../server/invitations/invitations.repository.js";
-import { createMailer, senderAddress, smtpOptionsFromUrl } from "../server/mail/mailer.js";
-import { startNode } from "../server/node.js";
 import { deleteProject, insertProject, projectIdsOf } from "../server/projects/projects.repository.js";
-import { addMember, call, createOrg, signup, type TestUser } from "./support/api.js";
-import { startTestNode } from "./support/nodes.js";
-import { REDIS_URL } from "./support/services.js";
+import { addMember, call, signup } from "./support/api.js";
+import { invitationHelpers } from "./support/invitations.js";
 import { startTestSmtp, unfoldQuotedPrintable } from "./support/smtp.js";
-import { type Recorder, record, sleep } from "./support/sockets.js";
+import { record } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
 
 const PUBLIC_URL = "https://console.orgwire.test";
@@ -34,41 +27,7 @@ const cluster = useCluster(2, {
 const A = () => cluster.nodes[0]!;
 const B = () => cluster.nodes[1]!;
 
-const LINK = new RegExp(`${PUBLIC_URL.replace(/[.]/g, "\\.")}/invite/([A-Za-z0-9_-]+)`);
-
-/** The token in the last mail sent to `email`. */
-async function tokenMailedTo(email: string, after = 0): Promise<string> {
-  const mail = await smtp.waitFor((m) => m.to.includes(email) && smtp.mails.indexOf(m) >= after);
-  const token = unfoldQuotedPrintable(mail.raw).match(LINK)?.[1];
-  if (!token) throw new Error(`no link in the mail: ${mail.raw}`);
-  return token;
-}
-
-async function invite(orgId: string, owner: TestUser, body: Record<string, unknown>) {
-  const before = smtp.mails.length;
-  const res = await call(A(), "POST", `/v1/orgs/${orgId}/invitations`, { token: owner.token, body });
-  if (res.status !== 201) throw new Error(`invite: ${res.status} ${JSON.stringify(res.body)}`);
-  return { invitation: res.body, token: await tokenMailedTo(String(body.email).toLowerCase(), before) };
-}
-
-async function ownerWithOrg() {
-  const owner = await signup(A(), "owner");
-  const org = await createOrg(A(), owner.token, `Org ${randomUUID().slice(0, 6)}`);
-  return { owner, org };
-}
-
-const events = async (orgId: string, token: string): Promise<OrgEvent[]> =>
-  (await call(A(), "GET", `/v1/orgs/${orgId}/events?limit=500`, { token })).body.items;
-
-async function eventOfType(recorder: Recorder, type: string, timeoutMs = 10_000): Promise<OrgEvent> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = recorder.events.find((e) => e.type === type);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${type} event; got ${recorder.events.map((e) => e.type)}`);
-    await sleep(20);
-  }
-}
+const { tokenMailedTo, invite, ownerWithOrg, events, eventOfType } = invitationHelpers(smtp, A, PUBLIC_URL);
 
 describe("invitations", () => {
   it("mails a link; the invitee reads and accepts it once; the owner's socket on the other node sees them join", async () => {
@@ -469,74 +428,6 @@ describe("invitations", () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it("a mail that cannot be sent keeps the invitation (201); the owner resends it", async () => {
-    const node = await startTestNode({
-      DATABASE_URL: cluster.databaseUrl,
-      REDIS_URL,
-      REDIS_PREFIX: cluster.redisPrefix,
-      NODE_ID: "bad-smtp",
-      SMTP_URL: smtp.badCredentialsUrl,
-      PUBLIC_URL,
-    });
-    try {
-      const { owner, org } = await ownerWithOrg();
-      const email = `f-${randomUUID()}@example.com`;
-      const res = await call(node, "POST", `/v1/orgs/${org.id}/invitations`, {
-        token: owner.token,
-        body: { email, role: "viewer" },
-      });
-      expect(res.status).toBe(201);
-      expect(smtp.mails.some((m) => m.to.includes(email))).toBe(false);
-      expect((await call(A(), "GET", `/v1/orgs/${org.id}/invitations`, { token: owner.token })).body.items).toEqual([
-        res.body,
-      ]);
-      await call(A(), "POST", `/v1/orgs/${org.id}/invitations/${res.body.id}/resend`, { token: owner.token });
-      expect((await call(A(), "GET", `/v1/invitations/${await tokenMailedTo(email)}`)).status).toBe(200);
-    } finally {
-      await node.close();
-    }
-  });
-
-  it("without SMTP_URL, the mail and its link go to the log and the dev outbox", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const config = loadConfig({
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: cluster.databaseUrl,
-      REDIS_URL,
-      REDIS_PREFIX: cluster.redisPrefix,
-      NODE_ID: "outbox",
-      PUBLIC_URL,
-    });
-    const node = await startNode(config, pino({ level: "info" }, sink));
-    try {
-      expect(node.mailer.kind).toBe("outbox");
-      const { owner, org } = await ownerWithOrg();
-      const invitee = await signup(A(), "invitee");
-      const res = await call(node, "POST", `/v1/orgs/${org.id}/invitations`, {
-        token: owner.token,
-        body: { email: invitee.email, role: "editor" },
-      });
-      expect(res.status).toBe(201);
-      const outbox = node.mailer.kind === "outbox" ? node.mailer.outbox() : [];
-      const mail = outbox.find((m) => m.to === invitee.email);
-      expect(mail?.subject).toContain(org.name);
-      const token = mail?.link?.match(LINK)?.[1] ?? "";
-      expect(mail?.text).toContain(`${PUBLIC_URL}/invite/${token}`);
-      expect(mail?.html).toContain(`${PUBLIC_URL}/invite/${token}`);
-      expect(lines.some((l) => l.includes("dev outbox") && l.includes(`/invite/${token}`))).toBe(true);
-      expect((await call(A(), "POST", `/v1/invitations/${token}/accept`, { token: invitee.token })).status).toBe(200);
-    } finally {
-      await node.close();
-    }
-  });
-
   it("a deleted org's invitation is 404", async () => {
     const { owner, org } = await ownerWithOrg();
     const invitee = await signup(A(), "invitee");
@@ -557,33 +448,5 @@ describe("invitations", () => {
         "/v1/invitations/{token}/accept",
       ]),
     );
-  });
-});
-
-describe("mailer", () => {
-  it("smtps:// is implicit TLS (465 by default), smtp:// plain upgraded by STARTTLS (587); credentials optional", () => {
-    expect(smtpOptionsFromUrl("smtps://mail%40acme.io:p%40ss%3Aword@smtp.acme.io")).toMatchObject({
-      host: "smtp.acme.io",
-      port: 465,
-      secure: true,
-      auth: { user: "mail@acme.io", pass: "p@ss:word" },
-    });
-    const plain = smtpOptionsFromUrl("smtp://127.0.0.1:2525");
-    expect(plain).toMatchObject({ host: "127.0.0.1", port: 2525, secure: false });
-    expect(plain.auth).toBeUndefined();
-    expect(plain.ignoreTLS).toBeUndefined(); // STARTTLS is used whenever the server offers it
-    expect(smtpOptionsFromUrl("smtp://mail.example.com").port).toBe(587);
-    const mailer = createMailer({
-      smtpUrl: "smtps://u:p@smtp.acme.io",
-      publicUrl: PUBLIC_URL,
-      log: pino({ level: "silent" }),
-    });
-    expect(mailer.kind === "smtp" && mailer.options.secure).toBe(true);
-    mailer.close();
-  });
-
-  it("sends from ?from= when given, else no-reply at PUBLIC_URL's host", () => {
-    expect(senderAddress("smtp://h?from=Acme%20%3Cinvites%40acme.io%3E", PUBLIC_URL)).toBe("Acme <invites@acme.io>");
-    expect(senderAddress(undefined, PUBLIC_URL)).toBe("Orgwire <no-reply@console.orgwire.test>");
   });
 });
