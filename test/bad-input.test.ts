@@ -11,6 +11,7 @@ const cluster = useCluster(1);
 const node = () => cluster.nodes[0]!;
 
 const MB_STRING = "x".repeat(1_000_000);
+const crafted = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const OVER_LIMIT = JSON.stringify({ name: "y".repeat(1024 * 1024 + 10) });
 
 interface Probe {
@@ -132,6 +133,13 @@ describe("bad input", () => {
       ["GET", `/v1/orgs/${org.id}/events?limit=100000`],
       ["GET", `/v1/orgs/${org.id}/members?limit=-1`],
       ["GET", `/v1/orgs?cursor=${"%00".repeat(10)}`],
+      // Cursors of the right encoding but the wrong content.
+      ["GET", `/v1/orgs?cursor=${crafted({ at: "2026-01-01T00:00:00.000Z", id: "not-a-uuid" })}`],
+      ["GET", `/v1/orgs/${org.id}/members?cursor=${crafted({ at: "yesterday", id: org.id })}`],
+      ["GET", `${P}/resources?cursor=${crafted({ at: "2026-01-01T00:00:00.000Z" })}`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs?cursor=${crafted({ t: "abc", s: 1 })}`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs?cursor=${crafted({ t: "2026-01-01T00:00:00.000Z", s: 1e300 })}`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs?actorId=${"a".repeat(101)}`],
       ["POST", `/v1/orgs/${org.id}`],
       ["PUT", `/v1/orgs/${org.id}/members`],
       ["GET", "/v1/nowhere"],

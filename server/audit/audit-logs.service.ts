@@ -17,7 +17,7 @@ import { verifyChain } from "./chain.js";
 import { csvRecord } from "./csv.js";
 import { type FullEvent, projectEvent, rowToEvent } from "./event-log.repository.js";
 
-const positionCursor = z.object({ t: z.string(), s: z.number().int() });
+const positionCursor = z.object({ t: z.iso.datetime(), s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 const position = (e: FullEvent): LogPosition => ({ at: new Date(e.occurredAt), seq: e.seq });
 /** Rows per page read by an export: memory stays at one page whatever the log's size. */
 const EXPORT_PAGE = 1_000;

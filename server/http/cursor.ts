@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
 import type { Keyset } from "../db/keyset.js";
 import { invalidRequest } from "./errors.js";
 
@@ -21,7 +22,8 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-const keysetCursor = z.object({ at: z.iso.datetime(), id: z.string().max(100) });
+// Every list is ordered by (timestamp, uuid); a cursor that is not of that form is a 400, never a 500.
+const keysetCursor = z.object({ at: z.iso.datetime(), id: z.string().regex(UUID_PATTERN) });
 
 /** A list cursor: the (timestamp, id) of the last item of the page before. */
 export function decodeKeyset(cursor: string | undefined): Keyset | undefined {
