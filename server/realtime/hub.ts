@@ -57,6 +57,8 @@ export async function createRealtimeHub(deps: HubDeps) {
   const { io, db, bus, log, nodeId } = deps;
   const ackTimeoutMs = deps.ackTimeoutMs ?? 1_000;
   const acks = new AckTracker();
+  /** This node's commits awaiting acks: when their access change is applied here. */
+  const localApplied = new Map<string, Promise<void>>();
   const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
   const snapshot = createSnapshotReader(db, deps.loadProjectIds);
 
@@ -94,7 +96,9 @@ export async function createRealtimeHub(deps: HubDeps) {
     const subscribed = bus
       .subscribe(orgChannel(orgId), (m) => {
         const message = m as EventBatchMessage;
-        void stream.ingest(message.events).then(() => ackTo(message.ack));
+        // Our own commit: the local hand-off already has it; acknowledge once it applied.
+        const local = message.ack && message.ack.node === nodeId ? localApplied.get(message.ack.id) : undefined;
+        void (local ?? stream.ingest(message.events)).then(() => ackTo(message.ack));
       })
       .then((unsubscribe) => {
         entry.unsubscribe = unsubscribe;
@@ -165,11 +169,20 @@ export async function createRealtimeHub(deps: HubDeps) {
         log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");
         return undefined;
       });
+      let releaseBroadcast = () => {};
+      const hold = ack ? new Promise<void>((resolve) => (releaseBroadcast = resolve)) : undefined;
       const local = [...streams.values()].filter((e) => e.stream.orgId === orgId);
-      await Promise.all(local.map((e) => e.stream.ingest(events)));
-      const receivers = await published;
-      if (receivers === undefined) return;
-      if (ack) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
+      const applied = Promise.all(local.map((e) => e.stream.ingest(events, hold))).then(() => {});
+      if (ack) localApplied.set(ack.id, applied);
+      try {
+        await applied;
+        const receivers = await published;
+        if (ack && receivers !== undefined) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
+      } finally {
+        // On the next turn, so the HTTP answer is written before the local broadcast starts.
+        setImmediate(releaseBroadcast);
+        if (ack) localApplied.delete(ack.id);
+      }
     },
   };
 

@@ -70,9 +70,10 @@ export class OrgStream {
   /**
    * Events from a commit (local or via the bus); anything already applied is skipped. Resolves
    * once the batch's access changes are in force on this node (revoked sockets told and
-   * disconnected, views re-scoped): what an acknowledgement promises. Broadcasting goes on after.
+   * disconnected, views re-scoped): what an acknowledgement promises. Broadcasting goes on after,
+   * once `holdBroadcast` (if given) settles.
    */
-  ingest(events: readonly FullEvent[]): Promise<void> {
+  ingest(events: readonly FullEvent[], holdBroadcast?: Promise<unknown>): Promise<void> {
     let accessApplied!: () => void;
     const applied = new Promise<void>((resolve) => {
       accessApplied = resolve;
@@ -83,7 +84,8 @@ export class OrgStream {
         for (const [i, event] of events.entries()) {
           if (this.delivered < 0 || event.seq <= this.delivered) continue;
           if (event.seq > this.delivered + 1) await this.#fillTo(event.seq - 1);
-          await this.#apply(event, i === lastAccessChange ? accessApplied : undefined);
+          const last = i === lastAccessChange;
+          await this.#apply(event, last ? accessApplied : undefined, last ? holdBroadcast : undefined);
         }
       } finally {
         accessApplied(); // also when the batch held no access change, or was already applied
@@ -169,13 +171,20 @@ export class OrgStream {
    * Applies one event: its effect on access first (then `onAccessApplied`), then the broadcast,
    * then the cursor.
    */
-  async #apply(event: FullEvent, onAccessApplied?: () => void): Promise<void> {
+  async #apply(event: FullEvent, onAccessApplied?: () => void, holdBroadcast?: Promise<unknown>): Promise<void> {
     const effect = accessEffectOf(event);
     if (effect) {
       const revoked = this.#applyEffect(effect);
       if (revoked.length > 0) await flushed(revoked);
     }
-    onAccessApplied?.();
+    if (onAccessApplied) {
+      onAccessApplied();
+      // Let the acknowledgement leave before the broadcast takes the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The committing node holds its own broadcast until every node applied the access change:
+    // the revocation, not the fan-out, gets the machine first.
+    if (holdBroadcast) await holdBroadcast;
     const stripped = projectEvent(event, false);
     this.nsp.to(ROOM_AUDIT).emit("event", projectEvent(event, true));
     this.nsp.to(audienceRooms(event)).except(ROOM_AUDIT).emit("event", stripped);
