@@ -23,6 +23,8 @@ export function enforceLimit(result: { count: number; resetMs: number }, max: nu
   throw new AppError("rate_limited", `too many ${what}; retry later`, undefined, { "Retry-After": retryAfter });
 }
 
+const MAX_WINDOWS = 10_000;
+
 function memoryLimiter(): RateLimiter {
   const windows = new Map<string, { count: number; resetAt: number }>();
   const current = (key: string, windowMs: number) => {
@@ -31,6 +33,10 @@ function memoryLimiter(): RateLimiter {
     if (w && w.resetAt > now) return w;
     const fresh = { count: 0, resetAt: now + windowMs };
     windows.set(key, fresh);
+    // Forget ended windows now and then, so one-off keys (an IP, a mistyped email) do not pile up.
+    if (windows.size > MAX_WINDOWS) {
+      for (const [k, v] of windows) if (v.resetAt <= now) windows.delete(k);
+    }
     return fresh;
   };
   return {
