@@ -78,21 +78,6 @@ export function eventViewOf(access: Access): EventView {
   };
 }
 
-/** The facts about an event that decide who sees it. */
-export interface EventAudienceFacts {
-  type: string;
-  projectId: string | null;
-  subjectUserId: string | null;
-}
-
 export function isOwnerOnly(type: string): boolean {
   return OWNER_ONLY_EVENT_TYPES.has(type as never);
-}
-
-/** For one viewer and one event; `projectIds` are the projects a guest is on. */
-export function canSeeEvent(view: EventView, event: EventAudienceFacts, projectIds: ReadonlySet<string>): boolean {
-  if (view.audit || (view.ownerOnly && view.orgWide)) return true;
-  if (isOwnerOnly(event.type)) return false;
-  if (view.orgWide) return true;
-  return event.subjectUserId === view.userId || (event.projectId !== null && projectIds.has(event.projectId));
 }

@@ -207,10 +207,6 @@ export async function createRealtimeHub(deps: HubDeps) {
   return {
     sink,
     revocations,
-    /** Waits until every local stream has drained its queue. */
-    async idle() {
-      await Promise.all([...streams.values()].map((e) => e.stream.idle()));
-    },
     async close() {
       clearInterval(poller);
       unsubscribeReconnect();

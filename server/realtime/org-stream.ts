@@ -135,11 +135,6 @@ export class OrgStream {
     socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
   }
 
-  /** Waits for the queue to drain (used by tests and shutdown). */
-  idle(): Promise<void> {
-    return this.#enqueue(async () => {});
-  }
-
   async #replay(socket: OrgSocket, view: SocketView, since: number, until: number): Promise<void> {
     let after = since;
     while (after < until && socket.connected) {
