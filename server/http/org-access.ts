@@ -19,10 +19,14 @@ declare module "hono" {
  */
 export function orgAccess(db: Db, permission: Permission | ((c: Context) => Permission)) {
   return createMiddleware(async (c, next) => {
-    const orgId = c.req.param("orgId") ?? "";
-    if (!UUID_PATTERN.test(orgId)) throw notFound("organization");
-    const needed = typeof permission === "function" ? permission(c) : permission;
-    c.set("access", await authorize(db, c.var.actor, orgId.toLowerCase(), needed));
+    c.set("access", await accessToPathOrg(db, c, typeof permission === "function" ? permission(c) : permission));
     await next();
   });
+}
+
+/** The caller's access to the `{orgId}` of the path: 404 for an id that is not a UUID or an org they cannot see, 403 without `permission`. */
+export async function accessToPathOrg(db: Db, c: Context, permission: Permission): Promise<Access> {
+  const orgId = c.req.param("orgId") ?? "";
+  if (!UUID_PATTERN.test(orgId)) throw notFound("organization");
+  return authorize(db, c.var.actor, orgId.toLowerCase(), permission);
 }

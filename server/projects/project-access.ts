@@ -1,12 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor, RequestContext } from "../auth/actor.js";
 import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../auth/permissions.js";
 import type { Db, Executor } from "../db/database.js";
-import { notFound } from "../http/errors.js";
-import { loadAccess, requirePermission } from "../members/access.js";
-import { findProject, findProjectRole } from "./projects.repository.js";
+import { forbidden, notFound } from "../http/errors.js";
+import { accessToPathOrg } from "../http/org-access.js";
+import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../orgs/org-mutation.js";
+import { findProjectWithRole } from "./projects.repository.js";
 import type { ProjectRow } from "./projects.table.js";
 
 /** What one caller may do on one project: checked in the contract's order, 404 before 403. */
@@ -25,15 +26,29 @@ export async function authorizeProject(
   projectId: string,
   need: ProjectNeed,
 ): Promise<ProjectAccess> {
-  const project = await findProject(db, access.orgId, projectId);
-  const projectRole = project && (await findProjectRole(db, projectId, access.userId))?.role;
-  if (!project || !canSeeProject(access, projectRole)) throw notFound("project");
-  if (need === "resources.write") {
-    if (!canWriteResources(access, projectRole)) requirePermission(access, "resources.write");
-  } else if (need !== "read" && !can(access, need)) {
-    requirePermission(access, need);
+  const found = await findProjectWithRole(db, access.orgId, projectId, access.userId);
+  const projectRole = found?.projectRole ?? undefined;
+  if (!found || !canSeeProject(access, projectRole)) throw notFound("project");
+  if (need === "resources.write" ? !canWriteResources(access, projectRole) : need !== "read" && !can(access, need)) {
+    throw forbidden(`your role (${access.role}) may not do this on this project`);
   }
+  const { projectRole: _role, ...project } = found;
   return { access, project, projectRole };
+}
+
+/**
+ * The unit of work of a change inside a project: the org's mutation (lock, access under the
+ * lock), then the project and the need re-checked there, before `change` runs.
+ */
+export function mutateInProject<T>(
+  deps: OrgMutationDeps,
+  request: { actor: Actor; context: RequestContext; orgId: string; projectId: string; need: ProjectNeed },
+  change: (scope: MutationScope & { access: Access }, p: ProjectAccess) => Promise<T>,
+): Promise<T> {
+  const { actor, context, orgId } = request;
+  return mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) =>
+    change(scope, await authorizeProject(scope.trx, scope.access, request.projectId, request.need)),
+  );
 }
 
 declare module "hono" {
@@ -46,11 +61,8 @@ declare module "hono" {
 /** Like `orgAccess`, for routes under /orgs/{orgId}/projects/{projectId}. */
 export function projectAccess(db: Db, need: ProjectNeed) {
   return createMiddleware(async (c, next) => {
-    const orgId = (c.req.param("orgId") ?? "").toLowerCase();
+    const access = await accessToPathOrg(db, c, "org.read");
     const projectId = (c.req.param("projectId") ?? "").toLowerCase();
-    if (!UUID_PATTERN.test(orgId)) throw notFound("organization");
-    const access = await loadAccess(db, c.var.actor as Actor, orgId);
-    if (!access) throw notFound("organization");
     if (!UUID_PATTERN.test(projectId)) throw notFound("project");
     c.set("projectAccess", await authorizeProject(db, access, projectId, need));
     c.set("access", access);

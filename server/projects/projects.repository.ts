@@ -10,12 +10,17 @@ export function insertProject(db: Executor, p: { id: string; orgId: string; name
     .executeTakeFirstOrThrow();
 }
 
-export function findProject(db: Executor, orgId: string, projectId: string) {
+/** The project and the role `userId` holds on it (null for none), in one round trip. */
+export function findProjectWithRole(db: Executor, orgId: string, projectId: string, userId: string) {
   return db
     .selectFrom("projects")
-    .selectAll()
-    .where("org_id", "=", orgId)
-    .where("id", "=", projectId)
+    .leftJoin("project_members", (join) =>
+      join.onRef("project_members.project_id", "=", "projects.id").on("project_members.user_id", "=", userId),
+    )
+    .selectAll("projects")
+    .select("project_members.role as projectRole")
+    .where("projects.org_id", "=", orgId)
+    .where("projects.id", "=", projectId)
     .executeTakeFirst();
 }
 

@@ -13,9 +13,9 @@ import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import { findMember } from "../members/members.repository.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
 import { deleteResourcesOfProject } from "../resources/resources.service.js";
-import { authorizeProject, type ProjectAccess } from "./project-access.js";
+import { mutateInProject, type ProjectAccess } from "./project-access.js";
 import * as repo from "./projects.repository.js";
 import type { ProjectRow } from "./projects.table.js";
 
@@ -27,19 +27,6 @@ const projectTarget = (id: string) => ({ type: "project", id });
 
 export function createProjectsService({ db, sink }: { db: Db; sink: EventSink }) {
   const deps = { db, sink };
-  /** Runs `change` under the org's lock with the project re-authorized there. */
-  const inProject = <T>(
-    actor: Actor,
-    context: RequestContext,
-    orgId: string,
-    projectId: string,
-    need: Parameters<typeof authorizeProject>[3],
-    change: (scope: MutationScope & { access: Access }, p: ProjectAccess) => Promise<T>,
-  ) =>
-    mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) =>
-      change(scope, await authorizeProject(scope.trx, scope.access, projectId, need)),
-    );
-
   return {
     /** Guests see only the projects they are on. */
     async list(access: Access, page: { limit: number; cursor?: string }) {
@@ -65,16 +52,20 @@ export function createProjectsService({ db, sink }: { db: Db; sink: EventSink })
     },
 
     async rename(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: UpdateProjectBody) {
-      return inProject(actor, context, orgId, projectId, "projects.write", async ({ trx, record }) => {
-        const row = await repo.renameProject(trx, projectId, body.name);
-        await record({
-          type: "project.updated",
-          projectId,
-          target: projectTarget(projectId),
-          data: { name: row.name },
-        });
-        return toProject(row);
-      });
+      return mutateInProject(
+        deps,
+        { actor, context, orgId, projectId, need: "projects.write" },
+        async ({ trx, record }) => {
+          const row = await repo.renameProject(trx, projectId, body.name);
+          await record({
+            type: "project.updated",
+            projectId,
+            target: projectTarget(projectId),
+            data: { name: row.name },
+          });
+          return toProject(row);
+        },
+      );
     },
 
     /**
@@ -82,25 +73,29 @@ export function createProjectsService({ db, sink }: { db: Db; sink: EventSink })
      * (so guests learn, live and on replay), then `project.deleted`.
      */
     async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string): Promise<void> {
-      await inProject(actor, context, orgId, projectId, "projects.write", async (scope, { project }) => {
-        await deleteResourcesOfProject(scope, projectId);
-        for (const member of await repo.listProjectMembers(scope.trx, projectId)) {
-          await repo.deleteProjectMember(scope.trx, projectId, member.user_id);
+      await mutateInProject(
+        deps,
+        { actor, context, orgId, projectId, need: "projects.write" },
+        async (scope, { project }) => {
+          await deleteResourcesOfProject(scope, projectId);
+          for (const member of await repo.listProjectMembers(scope.trx, projectId)) {
+            await repo.deleteProjectMember(scope.trx, projectId, member.user_id);
+            await scope.record({
+              type: "project.member_removed",
+              projectId,
+              target: { type: "user", id: member.user_id },
+              data: { userId: member.user_id },
+            });
+          }
+          await repo.deleteProject(scope.trx, projectId);
           await scope.record({
-            type: "project.member_removed",
+            type: "project.deleted",
             projectId,
-            target: { type: "user", id: member.user_id },
-            data: { userId: member.user_id },
+            target: projectTarget(projectId),
+            data: { name: project.name },
           });
-        }
-        await repo.deleteProject(scope.trx, projectId);
-        await scope.record({
-          type: "project.deleted",
-          projectId,
-          target: projectTarget(projectId),
-          data: { name: project.name },
-        });
-      });
+        },
+      );
     },
 
     async listMembers(p: ProjectAccess): Promise<{ items: ProjectMember[]; nextCursor: null }> {
@@ -125,27 +120,36 @@ export function createProjectsService({ db, sink }: { db: Db; sink: EventSink })
       userId: string,
       body: PutProjectMemberBody,
     ): Promise<ProjectMember> {
-      return inProject(actor, context, orgId, projectId, "org.manage", async ({ trx, record }) => {
-        if (!(await findMember(trx, orgId, userId))) throw notFound("member");
-        const { before, addedAt } = await repo.upsertProjectMember(trx, { projectId, orgId, userId, role: body.role });
-        const target = { type: "user", id: userId };
-        if (before === undefined) {
-          await record({ type: "project.member_added", projectId, target, data: { userId, role: body.role } });
-        } else if (before !== body.role) {
-          await record({
-            type: "project.member_role_changed",
+      return mutateInProject(
+        deps,
+        { actor, context, orgId, projectId, need: "org.manage" },
+        async ({ trx, record }) => {
+          if (!(await findMember(trx, orgId, userId))) throw notFound("member");
+          const { before, addedAt } = await repo.upsertProjectMember(trx, {
             projectId,
-            target,
-            data: { userId, from: before, to: body.role },
+            orgId,
+            userId,
+            role: body.role,
           });
-        }
-        return { projectId, userId, role: body.role, addedAt: addedAt.toISOString() };
-      });
+          const target = { type: "user", id: userId };
+          if (before === undefined) {
+            await record({ type: "project.member_added", projectId, target, data: { userId, role: body.role } });
+          } else if (before !== body.role) {
+            await record({
+              type: "project.member_role_changed",
+              projectId,
+              target,
+              data: { userId, from: before, to: body.role },
+            });
+          }
+          return { projectId, userId, role: body.role, addedAt: addedAt.toISOString() };
+        },
+      );
     },
 
     /** A guest loses the project's events at once; one removed from their last project stays a guest. */
     async removeMember(actor: Actor, context: RequestContext, orgId: string, projectId: string, userId: string) {
-      await inProject(actor, context, orgId, projectId, "org.manage", async ({ trx, record }) => {
+      await mutateInProject(deps, { actor, context, orgId, projectId, need: "org.manage" }, async ({ trx, record }) => {
         if (!(await repo.deleteProjectMember(trx, projectId, userId))) throw notFound("project member");
         await record({
           type: "project.member_removed",

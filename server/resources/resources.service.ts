@@ -11,8 +11,8 @@ import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { invalidRequest, notFound } from "../http/errors.js";
-import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
-import { authorizeProject, type ProjectAccess } from "../projects/project-access.js";
+import type { EventSink, MutationScope } from "../orgs/org-mutation.js";
+import { mutateInProject, type ProjectAccess } from "../projects/project-access.js";
 import * as repo from "./resources.repository.js";
 import type { ResourceRow } from "./resources.table.js";
 
@@ -56,19 +56,6 @@ export async function deleteResourcesOfProject(scope: MutationScope, projectId: 
 
 export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }) {
   const deps = { db, sink };
-  /** Under the org's lock, with the project and the write right re-checked there. */
-  const writeIn = <T>(
-    actor: Actor,
-    context: RequestContext,
-    orgId: string,
-    projectId: string,
-    change: (scope: MutationScope) => Promise<T>,
-  ) =>
-    mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) => {
-      await authorizeProject(scope.trx, scope.access, projectId, "resources.write");
-      return change(scope);
-    });
-
   const found = async (scope: MutationScope, projectId: string, resourceId: string) => {
     const row = await repo.findResource(scope.trx, projectId, resourceId);
     if (!row) throw notFound("resource");
@@ -92,23 +79,27 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
 
     async create(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: CreateResourceBody) {
       const config = completeConfig(body.type, body.name, body.config);
-      return writeIn(actor, context, orgId, projectId, async ({ trx, record }) => {
-        const row = await repo.insertResource(trx, {
-          id: randomUUID(),
-          orgId,
-          projectId,
-          type: body.type,
-          name: body.name,
-          config,
-        });
-        await record({
-          type: "resource.created",
-          projectId,
-          target: target(row.id),
-          data: { type: row.type, name: row.name, config: row.config },
-        });
-        return toResource(row);
-      });
+      return mutateInProject(
+        deps,
+        { actor, context, orgId, projectId, need: "resources.write" },
+        async ({ trx, record }) => {
+          const row = await repo.insertResource(trx, {
+            id: randomUUID(),
+            orgId,
+            projectId,
+            type: body.type,
+            name: body.name,
+            config,
+          });
+          await record({
+            type: "resource.created",
+            projectId,
+            target: target(row.id),
+            data: { type: row.type, name: row.name, config: row.config },
+          });
+          return toResource(row);
+        },
+      );
     },
 
     /** `config` names the fields to change; the merged config must still be valid for the type. */
@@ -120,7 +111,7 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
       resourceId: string,
       body: UpdateResourceBody,
     ) {
-      return writeIn(actor, context, orgId, projectId, async (scope) => {
+      return mutateInProject(deps, { actor, context, orgId, projectId, need: "resources.write" }, async (scope) => {
         const current = await found(scope, projectId, resourceId);
         const name = body.name ?? current.name;
         const config = completeConfig(current.type, name, { ...current.config, ...body.config });
@@ -136,7 +127,7 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
     },
 
     async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string, resourceId: string) {
-      await writeIn(actor, context, orgId, projectId, async (scope) => {
+      await mutateInProject(deps, { actor, context, orgId, projectId, need: "resources.write" }, async (scope) => {
         const row = await found(scope, projectId, resourceId);
         await repo.deleteResource(scope.trx, resourceId);
         await scope.record({
