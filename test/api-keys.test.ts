@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expiredUnrevokedKeys } from "../server/api-keys/api-keys.repository.js";
 import { hashToken } from "../server/auth/tokens.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { handshakeError, record, sleep } from "./support/sockets.js";
@@ -168,5 +169,15 @@ describe("API keys", () => {
     expect(plain.events[0]).not.toHaveProperty("context");
     audit.close();
     plain.close();
+  });
+
+  it("leaves the keys of a deleted org out of the expiry sweep", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const key = await createKey(org.id, owner.token, { expiresAt: new Date(Date.now() + 300).toISOString() });
+    expect((await call(A(), "DELETE", `/v1/orgs/${org.id}`, { token: owner.token })).status).toBe(204);
+    await sleep(400);
+    const due = await expiredUnrevokedKeys(A().db, 1_000);
+    expect(due.map((k) => k.id)).not.toContain(key.apiKey.id);
   });
 });

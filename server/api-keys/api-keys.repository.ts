@@ -52,12 +52,16 @@ export async function markRevoked(db: Executor, keyId: string, at: Date): Promis
 
 /** Keys past their expiry that no one has marked yet, oldest first. */
 export function expiredUnrevokedKeys(db: Executor, limit: number) {
+  // Keys of deleted orgs are dead already (their org answers 404) and could never be revoked under
+  // its lock: left in, they would be retried on every sweep and, past `limit`, starve the rest.
   return db
     .selectFrom("api_keys")
-    .select(["id", "org_id"])
-    .where("revoked_at", "is", null)
-    .where("expires_at", "<=", new Date())
-    .orderBy("expires_at")
+    .innerJoin("orgs", "orgs.id", "api_keys.org_id")
+    .select(["api_keys.id", "api_keys.org_id"])
+    .where("orgs.deleted_at", "is", null)
+    .where("api_keys.revoked_at", "is", null)
+    .where("api_keys.expires_at", "<=", new Date())
+    .orderBy("api_keys.expires_at")
     .limit(limit)
     .execute();
 }
