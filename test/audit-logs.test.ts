@@ -2,6 +2,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { AUDIT_CSV_COLUMNS } from "../client-sdk/src/contract/index.js";
+import { createAuditLogsService } from "../server/audit/audit-logs.service.js";
 import { pruneExpiredEntries } from "../server/audit/retention.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { record } from "./support/sockets.js";
@@ -291,5 +292,25 @@ describe("audit log", () => {
       expect((await call(A(), "GET", url, { token: foreign })).status, path).toBe(404);
       expect((await call(A(), "GET", url, { token: audit })).status, path).toBe(200);
     }
+  });
+
+  it("records an export even when the reader's access ends during the download", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const ops = await signup(A(), "ops");
+    await addMember(A().db, org.id, ops.user.id, "owner");
+    const service = createAuditLogsService({ db: A().db, sink: { committed: async () => {} } });
+    const actor = { type: "user", userId: ops.user.id, email: ops.email, sessionId: "s" } as const;
+    const access = { orgId: org.id, role: "owner", userId: ops.user.id, audit: true, isApiKey: false } as const;
+    const chunks = service.exportChunks(actor, { ip: null, userAgent: null, requestId: "cut" }, access, {
+      format: "csv",
+    });
+    expect((await chunks.next()).value).toContain("seq,occurredAt");
+    // The reader is removed while the download is under way; the export still ends on its record.
+    await call(A(), "DELETE", `/v1/orgs/${org.id}/members/${ops.user.id}`, { token: owner.token });
+    while (!(await chunks.next()).done) {}
+    const last = (await call(A(), "GET", `/v1/orgs/${org.id}/audit-logs?limit=1`, { token: owner.token })).body
+      .items[0];
+    expect(last).toMatchObject({ type: "audit.exported", actor: { type: "user", id: ops.user.id } });
   });
 });

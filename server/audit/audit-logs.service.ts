@@ -11,7 +11,7 @@ import type { Access } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import { invalidRequest } from "../http/errors.js";
-import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, mutateOrgAsOutsider } from "../orgs/org-mutation.js";
 import { auditPage, type LogPosition, logHeadAndAnchor } from "./audit-logs.repository.js";
 import { verifyChain } from "./chain.js";
 import { csvRecord } from "./csv.js";
@@ -100,17 +100,15 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
           if (rows.length < EXPORT_PAGE) break;
         }
       } finally {
-        await mutateOrg(
-          { db, sink },
-          { actor, context, orgId: access.orgId, permission: "audit.read" },
-          async ({ record }) => {
-            await record({
-              type: "audit.exported",
-              target: { type: "audit_log", id: access.orgId },
-              data: { format: query.format, count },
-            });
-          },
-        );
+        // Not re-authorized: the export was allowed when it started, and what was read is recorded
+        // even if the reader's access ended during the download.
+        await mutateOrgAsOutsider({ db, sink }, { actor, context, orgId: access.orgId }, async ({ record }) => {
+          await record({
+            type: "audit.exported",
+            target: { type: "audit_log", id: access.orgId },
+            data: { format: query.format, count },
+          });
+        });
       }
     },
 
