@@ -140,6 +140,8 @@ describe("bad input", () => {
       ["GET", `/v1/orgs/${org.id}/audit-logs?cursor=${crafted({ t: "abc", s: 1 })}`],
       ["GET", `/v1/orgs/${org.id}/audit-logs?cursor=${crafted({ t: "2026-01-01T00:00:00.000Z", s: 1e300 })}`],
       ["GET", `/v1/orgs/${org.id}/audit-logs?actorId=${"a".repeat(101)}`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs?actorId=%00`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs/export?format=csv&actorId=a%00b`],
       ["POST", `/v1/orgs/${org.id}`],
       ["PUT", `/v1/orgs/${org.id}/members`],
       ["GET", "/v1/nowhere"],

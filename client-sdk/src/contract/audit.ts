@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EVENT_TYPES } from "./events.js";
-import { uuid } from "./primitives.js";
+import { text, uuid } from "./primitives.js";
 
 /** `action`: an exact type (`member.removed`) or a prefix ending in `.*` (`member.*`). */
 export const actionFilter = z
@@ -12,7 +12,7 @@ const instant = z.iso.datetime({ offset: true });
 
 /** Filters shared by the query and the export: `from` inclusive, `to` exclusive. */
 export const auditFilters = z.object({
-  actorId: z.string().min(1).max(100).optional(),
+  actorId: text(100).min(1).optional(),
   action: actionFilter.optional(),
   projectId: uuid.optional(),
   from: instant.optional(),
