@@ -4,7 +4,7 @@
  * context. Walks the routes in order against one org and checks the log after each call.
  */
 import { describe, expect, it } from "vitest";
-import { listEventsForView } from "../server/audit/event-log.repository.js";
+import { listEventsForView, WHOLE_LOG } from "../server/audit/event-log.repository.js";
 import { call, signup, type TestUser } from "./support/api.js";
 import { useCluster } from "./support/suite.js";
 
@@ -38,12 +38,7 @@ describe("audit coverage", () => {
       });
       expect(res.status, `${method} ${path()}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
       if (method === "POST" && path() === "/v1/orgs") orgId = res.body.id;
-      const added = await listEventsForView(
-        node().db,
-        orgId,
-        { orgWide: true, ownerOnly: true, userId: "" },
-        { since: seq, limit: 100 },
-      );
+      const added = await listEventsForView(node().db, orgId, WHOLE_LOG, { since: seq, limit: 100 });
       expect(
         added.map((e) => e.type),
         `${method} ${path()}`,

@@ -165,6 +165,9 @@ export interface LogFilter {
   userId: string;
 }
 
+/** Every entry of the log: what a node's stream reads to fill a gap. */
+export const WHOLE_LOG: LogFilter = { orgWide: true, ownerOnly: true, userId: "" };
+
 /**
  * Events with seq > since that a viewer may see, in seq order (CONTRACT.md §3). `limit` counts the
  * viewer's events, not raw rows; `untilSeq` bounds the read (inclusive) when given.

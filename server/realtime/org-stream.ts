@@ -5,7 +5,7 @@ import type {
   RevocationReason,
   ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import { type FullEvent, listEventsForView, projectEvent } from "../audit/event-log.repository.js";
+import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../audit/event-log.repository.js";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { accessFor } from "../members/access.js";
@@ -150,9 +150,8 @@ export class OrgStream {
   }
 
   async #fillTo(seq: number): Promise<void> {
-    const everything = { orgWide: true, ownerOnly: true, userId: "" };
     while (this.delivered < seq) {
-      const page = await listEventsForView(this.deps.db, this.orgId, everything, {
+      const page = await listEventsForView(this.deps.db, this.orgId, WHOLE_LOG, {
         since: this.delivered,
         untilSeq: seq,
         limit: PAGE,
