@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Member, Org, OrgRole, User } from "../../client-sdk/src/contract/index.js";
+import type { Org, OrgRole, User } from "../../client-sdk/src/contract/index.js";
 import type { Db } from "../../server/db/database.js";
 import { insertMembership } from "../../server/members/members.repository.js";
 
@@ -75,18 +75,3 @@ export async function createOrg(target: Target, token: string, name = "Acme"): P
 export async function addMember(db: Db, orgId: string, userId: string, role: OrgRole): Promise<void> {
   await insertMembership(db, { orgId, userId, role });
 }
-
-/** An org with one user per role and an outsider, for permission tables. */
-export async function orgWithRoles(target: Target, db: Db) {
-  const owner = await signup(target, "owner");
-  const org = await createOrg(target, owner.token);
-  const users = { owner } as Record<OrgRole | "outsider", TestUser>;
-  for (const role of ["editor", "viewer", "guest"] as const) {
-    users[role] = await signup(target, role);
-    await addMember(db, org.id, users[role].user.id, role);
-  }
-  users.outsider = await signup(target, "outsider");
-  return { org, users };
-}
-
-export type { Member };
