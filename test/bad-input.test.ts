@@ -41,7 +41,9 @@ function probesFor(valid: Record<string, unknown>): Probe[] {
 
 async function snapshot() {
   const db = node().db;
-  const count = async (table: "users" | "sessions" | "orgs" | "memberships" | "events") =>
+  const count = async (
+    table: "users" | "sessions" | "orgs" | "memberships" | "events" | "invitations" | "api_keys" | "billing_profiles",
+  ) =>
     Number(
       (
         await db
@@ -56,6 +58,11 @@ async function snapshot() {
     orgs: await db.selectFrom("orgs").select(["id", "name", "settings", "deleted_at"]).orderBy("id").execute(),
     memberships: await db.selectFrom("memberships").select(["org_id", "user_id", "role"]).orderBy("user_id").execute(),
     events: await count("events"),
+    invitations: await count("invitations"),
+    apiKeys: await count("api_keys"),
+    billingProfiles: await count("billing_profiles"),
+    projects: await db.selectFrom("projects").select(["id", "name"]).orderBy("id").execute(),
+    resources: await db.selectFrom("resources").select(["id", "name", "config"]).orderBy("id").execute(),
   };
 }
 
@@ -191,6 +198,56 @@ describe("bad input", () => {
       expectEnvelope(res, `${method} ${path} ${JSON.stringify(body)}`);
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("a lone UTF-16 surrogate in any string is 400 (never 500, never stored as U+FFFD)", async () => {
+    const owner = await signup(node(), "surrogate");
+    const org = await createOrg(node(), owner.token);
+    const project = (
+      await call(node(), "POST", `/v1/orgs/${org.id}/projects`, { token: owner.token, body: { name: "P" } })
+    ).body.id;
+    const P = `/v1/orgs/${org.id}/projects/${project}`;
+    const resource = (
+      await call(node(), "POST", `${P}/resources`, { token: owner.token, body: { type: "vps", name: "v" } })
+    ).body.id;
+    // JSON.stringify writes a lone surrogate as the escape `"\ud800"`, which JSON.parse reads back
+    // into one: exactly what a client sending that escape gets into the server.
+    const hi = "\ud800";
+    const lo = "\udfff";
+    const probes: [string, string, unknown?][] = [
+      ["POST", "/v1/auth/signup", { email: "s@example.com", password: "long enough pw", name: hi }],
+      ["POST", "/v1/auth/signup", { email: `s${hi}@example.com`, password: "long enough pw", name: "S" }],
+      ["POST", "/v1/orgs", { name: hi }],
+      ["POST", "/v1/orgs", { name: `Acme ${lo}` }],
+      ["PATCH", `/v1/orgs/${org.id}`, { name: `x${hi}y` }],
+      ["PATCH", `/v1/orgs/${org.id}`, { settings: { preferences: { timezone: hi } } }],
+      ["POST", `/v1/orgs/${org.id}/invitations`, { email: `m${hi}@example.com`, role: "viewer" }],
+      ["PUT", `/v1/orgs/${org.id}/billing`, { contactEmail: "b@example.com", company: hi }],
+      ["POST", `/v1/orgs/${org.id}/api-keys`, { name: hi, role: "viewer" }],
+      ["POST", `/v1/orgs/${org.id}/projects`, { name: `a${lo}` }],
+      ["PATCH", P, { name: hi }],
+      ["POST", `${P}/resources`, { type: "vps", name: hi }],
+      ["PATCH", `${P}/resources/${resource}`, { name: hi }],
+      ["PATCH", `${P}/resources/${resource}`, { config: { sshKeys: [`ssh-ed25519 ${hi}`] } }],
+      // A query cannot carry a lone surrogate itself, only its UTF-8-like bytes, which are not UTF-8.
+      ["GET", `/v1/orgs/${org.id}/audit-logs?actorId=%ED%A0%80`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs/export?format=csv&actorId=%ED%A0%80`],
+      ["GET", `/v1/orgs/${org.id}/audit-logs/export?format=ndjson&actorId=100%`],
+    ];
+    const before = await snapshot();
+    for (const [method, path, body] of probes) {
+      const res = await call(node(), method, path, { token: owner.token, body });
+      const label = `${method} ${path} ${JSON.stringify(body)}`;
+      expect([res.status, res.body?.error?.code], `${label}: ${JSON.stringify(res.body)}`).toEqual([
+        400,
+        "invalid_request",
+      ]);
+    }
+    expect(await snapshot()).toEqual(before);
+
+    // A surrogate pair is one character and welcome.
+    const emoji = await call(node(), "POST", "/v1/orgs", { token: owner.token, body: { name: "Acme \ud83d\ude80" } });
+    expect([emoji.status, emoji.body.name]).toEqual([201, "Acme 🚀"]);
   });
 
   it("maps the classic cases to the contract's codes", async () => {

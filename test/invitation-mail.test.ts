@@ -7,13 +7,14 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../server/config.js";
+import { INVITATION_SUBJECT } from "../server/mail/invitation-mail.js";
 import { createMailer, senderAddress, smtpOptionsFromUrl } from "../server/mail/mailer.js";
 import { startNode } from "../server/node.js";
-import { call, signup } from "./support/api.js";
+import { call, createOrg, signup } from "./support/api.js";
 import { invitationHelpers } from "./support/invitations.js";
 import { startTestNode } from "./support/nodes.js";
 import { REDIS_URL } from "./support/services.js";
-import { startTestSmtp } from "./support/smtp.js";
+import { startTestSmtp, unfoldQuotedPrintable } from "./support/smtp.js";
 import { useCluster } from "./support/suite.js";
 
 const PUBLIC_URL = "https://console.orgwire.test";
@@ -23,6 +24,12 @@ afterAll(() => smtp.close());
 const cluster = useCluster(1, { SMTP_URL: smtp.url, PUBLIC_URL });
 const A = () => cluster.nodes[0]!;
 const { link: LINK, tokenMailedTo, ownerWithOrg } = invitationHelpers(smtp, A, PUBLIC_URL);
+
+/** A raw mail's header block and the rest. */
+const splitMail = (raw: string): [string, string] => {
+  const end = raw.search(/\r?\n\r?\n/);
+  return [raw.slice(0, end), raw.slice(end)];
+};
 
 describe("invitation mail", () => {
   it("a mail that cannot be sent keeps the invitation (201); the owner resends it", async () => {
@@ -51,6 +58,34 @@ describe("invitation mail", () => {
     } finally {
       await node.close();
     }
+  });
+
+  it("the Subject carries no org or inviter name (chosen by anyone); the body quotes the org's", async () => {
+    const bait = "Your account is suspended, click";
+    const ownerEmail = `s-${randomUUID()}@example.com`;
+    const owner = (
+      await call(A(), "POST", "/v1/auth/signup", {
+        body: { email: ownerEmail, password: "correct horse battery", name: "Security team: verify now" },
+      })
+    ).body;
+    // A right-to-left override would make the name read otherwise: the body drops it.
+    const org = await createOrg(A(), owner.token, `${bait}\u202e`);
+    const email = `s-${randomUUID()}@example.com`;
+    expect(
+      (
+        await call(A(), "POST", `/v1/orgs/${org.id}/invitations`, {
+          token: owner.token,
+          body: { email, role: "viewer" },
+        })
+      ).status,
+    ).toBe(201);
+    const mail = await smtp.waitFor((m) => m.to.includes(email));
+    const [head, body] = splitMail(mail.raw);
+    const subject = head.replace(/\r?\n[ \t]+/g, " ").match(/^Subject: (.*)$/im)?.[1];
+    expect(subject).toBe(INVITATION_SUBJECT);
+    expect(head).not.toContain("suspended");
+    expect(head).not.toContain("Security team");
+    expect(unfoldQuotedPrintable(body)).toContain(`the organization "${bait}" on Orgwire`);
   });
 
   it("without SMTP_URL, the mail and its link go to the log and the dev outbox", async () => {
@@ -82,7 +117,8 @@ describe("invitation mail", () => {
       expect(res.status).toBe(201);
       const outbox = node.mailer.kind === "outbox" ? node.mailer.outbox() : [];
       const mail = outbox.find((m) => m.to === invitee.email);
-      expect(mail?.subject).toContain(org.name);
+      expect(mail?.subject).toBe(INVITATION_SUBJECT);
+      expect(mail?.text).toContain(`"${org.name}"`);
       const token = mail?.link?.match(LINK)?.[1] ?? "";
       expect(mail?.text).toContain(`${PUBLIC_URL}/invite/${token}`);
       expect(mail?.html).toContain(`${PUBLIC_URL}/invite/${token}`);

@@ -8,8 +8,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { hashToken } from "../server/auth/tokens.js";
 import { countInvitations, setExpiry } from "../server/invitations/invitations.repository.js";
 import { deleteProject, insertProject, projectIdsOf } from "../server/projects/projects.repository.js";
-import { addMember, call, signup } from "./support/api.js";
+import { addMember, call, createOrg, signup } from "./support/api.js";
 import { invitationHelpers } from "./support/invitations.js";
+import { startTestNode } from "./support/nodes.js";
+import { REDIS_URL } from "./support/services.js";
 import { startTestSmtp, unfoldQuotedPrintable } from "./support/smtp.js";
 import { record } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
@@ -356,6 +358,61 @@ describe("invitations", () => {
     // Other orgs have their own budget.
     const other = await ownerWithOrg();
     await invite(other.org.id, other.owner, { email: `r-${randomUUID()}@example.com`, role: "viewer" });
+  });
+
+  it("per-user rate limit: over all the user's orgs (their API keys included), though no org reaches its own", async () => {
+    const PER_USER = 4; // below PER_HOUR per org: only the user's budget can refuse here
+    const node = await startTestNode({
+      DATABASE_URL: cluster.databaseUrl,
+      REDIS_URL,
+      REDIS_PREFIX: cluster.redisPrefix,
+      NODE_ID: "per-user-limit",
+      SMTP_URL: smtp.url,
+      PUBLIC_URL,
+      INVITATIONS_PER_ORG_PER_HOUR: String(PER_HOUR),
+      INVITATIONS_PER_USER_PER_HOUR: String(PER_USER),
+    });
+    try {
+      const { invite } = invitationHelpers(smtp, () => node, PUBLIC_URL);
+      const owner = await signup(node, "spammer");
+      const orgs = [];
+      for (let i = 0; i < 3; i++) orgs.push(await createOrg(node, owner.token, `Spam ${i}`));
+      const [o1, o2, o3] = orgs.map((o) => o.id) as [string, string, string];
+      const key = await call(node, "POST", `/v1/orgs/${o3}/api-keys`, {
+        token: owner.token,
+        body: { name: "k", role: "owner" },
+      });
+      const viaKey = { ...owner, token: key.body.secret as string };
+      const email = () => `u-${randomUUID()}@example.com`;
+      const { invitation } = await invite(o1, owner, { email: email(), role: "viewer" });
+      await invite(o1, owner, { email: email(), role: "viewer" });
+      await invite(o2, owner, { email: email(), role: "viewer" });
+      await invite(o3, viaKey, { email: email(), role: "viewer" }); // counts for the key's creator
+
+      const refused = await call(node, "POST", `/v1/orgs/${o2}/invitations`, {
+        token: owner.token,
+        body: { email: email(), role: "viewer" },
+      });
+      expect([refused.status, refused.body.error.code]).toEqual([429, "rate_limited"]);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      const byKey = await call(node, "POST", `/v1/orgs/${o3}/invitations`, {
+        token: viaKey.token,
+        body: { email: email(), role: "viewer" },
+      });
+      expect(byKey.status).toBe(429);
+      const resend = await call(node, "POST", `/v1/orgs/${o1}/invitations/${invitation.id}/resend`, {
+        token: owner.token,
+      });
+      expect(resend.status).toBe(429);
+      expect(await countInvitations(node.db, o2)).toBe(1);
+
+      // Another owner of the same org has a budget of their own.
+      const coOwner = await signup(node, "co-owner");
+      await addMember(node.db, o2, coOwner.user.id, "owner");
+      await invite(o2, coOwner, { email: email(), role: "viewer" });
+    } finally {
+      await node.close();
+    }
   });
 
   it("bad input: a 4xx envelope on every route, and nothing written", async () => {

@@ -9,7 +9,9 @@
  * - One pending invitation per email and org: inviting again is 409 `conflict` (resend or revoke
  *   the pending one). An expired one does not block a new invitation.
  * - The per-org rate limit counts every invitation mail an owner asks for, new or resent, when it
- *   is asked for (after authorization and body validation, before the other checks).
+ *   is asked for (after authorization and body validation, before the other checks). A per-user
+ *   limit counts the same mails for the inviting user across all their orgs (a key counts for its
+ *   creator), so one person cannot mail the world by creating many orgs.
  * - The mail is sent after the commit, before the HTTP answer. If it cannot be sent, the
  *   invitation stands (201/200 all the same), the failure is logged, and the owner can resend.
  * - Resend re-checks what invite checks (allowed domains, already a member, another pending
@@ -33,7 +35,7 @@ import type {
   OrgSettings,
   ProjectGrant,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext, UserActor } from "../auth/actor.js";
+import { type Actor, principalUserId, type RequestContext, type UserActor } from "../auth/actor.js";
 import { findUserById } from "../auth/auth.repository.js";
 import type { Access } from "../auth/permissions.js";
 import { hashToken, newToken } from "../auth/tokens.js";
@@ -60,7 +62,7 @@ export interface InvitationsServiceDeps {
   limiter: RateLimiter;
   mailer: Mailer;
   log: Logger;
-  config: Pick<Config, "PUBLIC_URL" | "INVITATIONS_PER_ORG_PER_HOUR">;
+  config: Pick<Config, "PUBLIC_URL" | "INVITATIONS_PER_ORG_PER_HOUR" | "INVITATIONS_PER_USER_PER_HOUR">;
 }
 
 export function toInvitation(row: InvitationRow): Invitation {
@@ -111,8 +113,17 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
   const { db, limiter, mailer, log, config } = deps;
   const expiryFrom = (now: Date) => new Date(now.getTime() + INVITATION_TTL_MS);
 
-  /** Every invitation mail asked for counts against the org's hourly budget. */
-  async function countMail(orgId: string) {
+  /**
+   * Every invitation mail asked for counts against the inviting user's hourly budget (over all
+   * their orgs), then the org's. The user's comes first so that someone over their own budget
+   * does not also use up the budget of the org's other owners.
+   */
+  async function countMail(actor: Actor, orgId: string) {
+    enforceLimit(
+      await limiter.hit(`invitations-by-user:${principalUserId(actor)}`, HOUR_MS),
+      config.INVITATIONS_PER_USER_PER_HOUR,
+      "invitations from you",
+    );
     enforceLimit(
       await limiter.hit(`invitations:${orgId}`, HOUR_MS),
       config.INVITATIONS_PER_ORG_PER_HOUR,
@@ -166,7 +177,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
       orgId: string,
       body: CreateInvitationBody,
     ): Promise<Invitation> {
-      await countMail(orgId);
+      await countMail(actor, orgId);
       const sent = await mutateOrg(deps, { actor, context, orgId, permission: "org.manage" }, async (scope) => {
         const { trx, head, access, record } = scope;
         const org = await orgAllowing(trx, orgId, body.email);
@@ -225,7 +236,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
 
     /** A new token (the old one is dead) and a new 7-day expiry; the mail goes out again. */
     async resend(actor: Actor, context: RequestContext, orgId: string, invitationId: string): Promise<Invitation> {
-      await countMail(orgId);
+      await countMail(actor, orgId);
       const sent = await mutateOrg(deps, { actor, context, orgId, permission: "org.manage" }, async (scope) => {
         const { trx, head, record } = scope;
         const open = await repo.findOpenInvitation(trx, orgId, invitationId);

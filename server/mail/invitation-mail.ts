@@ -15,24 +15,35 @@ export interface InvitationMailInput {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
 
-/** Names come from users: one line each, and not too long for a subject. */
+/**
+ * Names come from users: one line each, not too long, and without control or bidirectional
+ * formatting characters (which could make the text read differently from what it is).
+ */
 const oneLine = (s: string, max = 120) => {
-  const flat = s.replace(/[\r\n\t]+/g, " ").trim();
+  const flat = s
+    .replace(/\p{Cc}+/gu, " ")
+    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
 const article = (role: OrgRole) => (role === "owner" || role === "editor" ? "an" : "a");
 
+/**
+ * The subject carries no text a user chose. Org and user names are anyone's to pick ("Your account
+ * is suspended, click"), and a subject line is read as Orgwire speaking. The body names them inside
+ * a sentence that says what they are, the org's name in quotes.
+ */
+export const INVITATION_SUBJECT = "You are invited to join an organization on Orgwire";
+
 /** The invitation mail: subject, plain text and HTML, with the link and its expiry. */
 export function renderInvitationMail(input: InvitationMailInput): OutgoingMail {
-  const org = oneLine(input.orgName);
+  const org = `"${oneLine(input.orgName)}"`;
   const by = input.inviter ? `${oneLine(input.inviter.name)} (${input.inviter.email})` : "An owner";
   const expires = input.expiresAt.toUTCString();
-  const subject = input.inviter
-    ? `${oneLine(input.inviter.name, 60)} invited you to join ${org} on Orgwire`
-    : `You are invited to join ${org} on Orgwire`;
+  const subject = INVITATION_SUBJECT;
   const text = [
-    `${by} invited you to join ${org} on Orgwire as ${article(input.role)} ${input.role}.`,
+    `${by} invited you to join the organization ${org} on Orgwire as ${article(input.role)} ${input.role}.`,
     "",
     "Accept the invitation (sign in or sign up with this email address first):",
     input.link,
@@ -43,7 +54,7 @@ export function renderInvitationMail(input: InvitationMailInput): OutgoingMail {
   const html = [
     "<!doctype html>",
     '<html><body style="font-family: sans-serif; line-height: 1.5">',
-    `<p>${escapeHtml(by)} invited you to join <strong>${escapeHtml(org)}</strong> on Orgwire as ${article(input.role)} ${escapeHtml(input.role)}.</p>`,
+    `<p>${escapeHtml(by)} invited you to join the organization <strong>${escapeHtml(org)}</strong> on Orgwire as ${article(input.role)} ${escapeHtml(input.role)}.</p>`,
     `<p><a href="${escapeHtml(input.link)}">Accept the invitation</a></p>`,
     `<p>Or paste this link into your browser: ${escapeHtml(input.link)}</p>`,
     `<p style="color: #666">The link works once and expires on ${escapeHtml(expires)}. If you did not expect this invitation, you can ignore this mail.</p>`,

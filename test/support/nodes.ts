@@ -1,15 +1,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { loadConfig } from "../../server/config.js";
 import { type OrgwireNode, startNode } from "../../server/node.js";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** One node in this process (HTTP tests use `node.app.request`, socket tests its port). */
-export async function startTestNode(env: Record<string, string | undefined>): Promise<OrgwireNode & { url: string }> {
+/**
+ * One node in this process (HTTP tests use `node.app.request`, socket tests its port). `logger`
+ * lets a test read what the node logs.
+ */
+export async function startTestNode(
+  env: Record<string, string | undefined>,
+  logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+): Promise<OrgwireNode & { url: string }> {
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
-  const node = await startNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const node = await startNode(config, logger);
   return Object.assign(node, { url: `http://127.0.0.1:${node.port}` });
 }
 

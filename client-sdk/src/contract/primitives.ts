@@ -4,12 +4,20 @@ import { z } from "zod";
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const uuid = z.string().regex(UUID_PATTERN, "must be a UUID");
 
-/** A string Postgres can store: text columns and jsonb refuse NUL bytes. */
+/**
+ * In unicode mode a surrogate pair is one code point, so this matches only a lone surrogate: what
+ * a JSON `"\ud800"` escape parses into. It is not text (no UTF-8 for it): jsonb refuses it and text
+ * columns would keep U+FFFD instead.
+ */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** A string Postgres can store: text columns and jsonb refuse NUL bytes and lone surrogates. */
 export const text = (max = 10_000) =>
   z
     .string()
     .max(max)
-    .refine((s) => !s.includes("\u0000"), "must not contain NUL bytes");
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL bytes")
+    .refine((s) => !LONE_SURROGATE.test(s), "must be valid Unicode (a lone surrogate is not)");
 
 export const name = text(200).trim().min(1, "must not be empty");
 export const email = text(320).trim().toLowerCase().pipe(z.email());
