@@ -65,3 +65,15 @@ export function expiredUnrevokedKeys(db: Executor, limit: number) {
     .limit(limit)
     .execute();
 }
+
+/** Whether a key is still usable (neither revoked nor expired): re-checked at socket attach. */
+export async function isKeyUsable(db: Executor, keyId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("api_keys")
+    .select("id")
+    .where("id", "=", keyId)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -31,7 +31,8 @@ export function accessFor(actor: Actor, orgId: string, memberRole: OrgRole): Acc
     orgId,
     role: lesserRole(actor.role, memberRole),
     userId: actor.creatorId,
-    audit: actor.audit,
+    // Audit access is the creator's to lend: it lasts only while they are an owner now.
+    audit: actor.audit && memberRole === "owner",
     isApiKey: true,
   };
 }

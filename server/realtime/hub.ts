@@ -14,8 +14,9 @@ import { loadAccess } from "../members/access.js";
 import type { EventSink } from "../orgs/org-mutation.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
+import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-guard.js";
 import { type OrgNamespace, type OrgSocket, type OrgSocketData, OrgStream } from "./org-stream.js";
-import { createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
+import { type CredentialCheck, createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
 
 export type OrgServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
 
@@ -27,6 +28,10 @@ export interface HubDeps {
   nodeId: string;
   authenticator: TokenAuthenticator;
   loadProjectIds: ProjectIdsLoader;
+  /** Re-checks at attach that the handshake's session or key is still live. */
+  credentialLive: CredentialCheck;
+  /** Per-connection bounds (namespaces, buffered bytes, handshakes). */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** How long an access-changing call waits for other nodes' acks. */
   ackTimeoutMs?: number;
   /** How often streams compare their cursor with the org's head (the bus-independent backstop). */
@@ -47,7 +52,8 @@ interface SessionRevokeMessage {
   ack: { node: string; id: string };
 }
 
-const ORG_NAMESPACE = /^\/orgs\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Lower-case ids only: one org, one namespace (an upper-case spelling would open a second one). */
+const ORG_NAMESPACE = /^\/orgs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Live delivery on one node: per-org namespaces, their streams, the bus traffic between nodes and
@@ -60,7 +66,9 @@ export async function createRealtimeHub(deps: HubDeps) {
   /** This node's commits awaiting acks: when their access change is applied here. */
   const localApplied = new Map<string, Promise<void>>();
   const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
-  const snapshot = createSnapshotReader(db, deps.loadProjectIds);
+  const snapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialLive);
+  const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
+  io.engine.on("connection", (conn) => guard.track(conn));
 
   const ackTo = async (ack: { node: string; id: string } | undefined) => {
     if (!ack) return;
@@ -70,7 +78,9 @@ export async function createRealtimeHub(deps: HubDeps) {
   const unsubscribeAcks = await bus.subscribe(ackChannel(nodeId), (m) => acks.receive((m as { id: string }).id));
   const unsubscribeSessions = await bus.subscribe(SESSIONS_CHANNEL, (m) => {
     const message = m as SessionRevokeMessage;
-    void revokeSessionLocally(message.sessionId).then(() => ackTo(message.ack));
+    revokeSessionLocally(message.sessionId)
+      .then(() => ackTo(message.ack))
+      .catch((err) => log.error({ err }, "session revocation failed on this node"));
   });
 
   async function revokeSessionLocally(sessionId: string) {
@@ -87,8 +97,8 @@ export async function createRealtimeHub(deps: HubDeps) {
   async function streamFor(nsp: OrgNamespace): Promise<OrgStream> {
     const existing = streams.get(nsp.name);
     if (existing && existing.stream.nsp === nsp) return existing.stream;
-    const orgId = nsp.name.slice("/orgs/".length).toLowerCase();
-    const stream = new OrgStream(orgId, nsp, { db, log, snapshot });
+    const orgId = nsp.name.slice("/orgs/".length);
+    const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard });
     const entry: { stream: OrgStream; unsubscribe: () => Promise<void> | void } = { stream, unsubscribe: () => {} };
     streams.set(nsp.name, entry);
     // Subscribe before the first attach reads the head, so nothing falls between the two. While
@@ -98,11 +108,13 @@ export async function createRealtimeHub(deps: HubDeps) {
         const message = m as EventBatchMessage;
         // Our own commit: the local hand-off already has it; acknowledge once it applied.
         const local = message.ack && message.ack.node === nodeId ? localApplied.get(message.ack.id) : undefined;
-        void (local ?? stream.ingest(message.events)).then(() => ackTo(message.ack));
+        (local ?? stream.ingest(message.events))
+          .then(() => ackTo(message.ack))
+          .catch((err) => log.error({ err, orgId }, "ingesting a batch failed"));
       })
-      .then((unsubscribe) => {
+      .then(async (unsubscribe) => {
         entry.unsubscribe = unsubscribe;
-        if (streams.get(nsp.name) !== entry) void unsubscribe(); // released meanwhile
+        if (streams.get(nsp.name) !== entry) await unsubscribe(); // released meanwhile
       })
       .catch((err) => log.warn({ err, orgId }, "bus subscription failed; relying on the head poller"));
     await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
@@ -116,25 +128,49 @@ export async function createRealtimeHub(deps: HubDeps) {
     await entry.unsubscribe();
   }
 
+  // The default namespace serves nothing: only org namespaces carry events.
+  io.use((_socket, next) => next(new Error("not_found")));
+
   const parent = io.of(ORG_NAMESPACE);
   parent.use(async (socket, next) => {
-    const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
-    if (!parsed.success) return next(new Error("unauthenticated"));
+    const conn = socket.conn;
+    const name = socket.nsp.name;
+    // One socket per namespace per connection, and a bounded number of namespaces: refused at
+    // once, before any database work.
+    const refusal = guard.claim(conn, name);
+    if (refusal) return next(new Error(refusal));
+    let admitted = false;
     try {
-      const actor = await deps.authenticator(parsed.data.token);
-      if (!actor) return next(new Error("unauthenticated"));
-      const orgId = socket.nsp.name.slice("/orgs/".length).toLowerCase();
-      if (!(await loadAccess(db, actor, orgId))) return next(new Error("forbidden"));
-      socket.data = { orgId, actor, since: parsed.data.since };
+      const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
+      const outcome = parsed.success
+        ? await guard.admit(conn, async () => {
+            const actor = await deps.authenticator(parsed.data.token);
+            if (!actor) return "unauthenticated" as const;
+            const orgId = name.slice("/orgs/".length);
+            if (!(await loadAccess(db, actor, orgId))) return "forbidden" as const;
+            return { orgId, actor };
+          })
+        : ("unauthenticated" as const);
+      if (typeof outcome === "string") {
+        guard.failed(conn);
+        return next(new Error(outcome));
+      }
+      socket.data = { orgId: outcome.orgId, actor: outcome.actor, since: parsed.data?.since };
+      admitted = true;
       next();
     } catch (err) {
       log.error({ err }, "handshake failed");
       next(new Error("unavailable"));
+    } finally {
+      if (!admitted) guard.release(conn, name);
     }
   });
   parent.on("connection", (socket: OrgSocket) => {
     const nsp = socket.nsp as OrgNamespace;
-    socket.on("disconnect", () => void releaseIfEmpty(nsp));
+    socket.on("disconnect", () => {
+      guard.release(socket.conn, nsp.name);
+      releaseIfEmpty(nsp).catch((err) => log.warn({ err }, "releasing an org stream failed"));
+    });
     streamFor(nsp)
       .then((stream) => stream.attach(socket))
       .catch((err) => log.error({ err }, "attach failed"));

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Namespace, Socket } from "socket.io";
 import type {
   ClientToServerEvents,
+  OrgEvent,
   RevocationReason,
   ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
@@ -10,12 +11,14 @@ import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { accessFor } from "../members/access.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
+import type { ConnectionGuard } from "./connection-guard.js";
 import {
   audienceRooms,
   deliveryRooms,
   keyRoom,
   projectRoom,
   ROOM_AUDIT,
+  ROOM_REPLAYING,
   type SocketView,
   socketViewOf,
   userRoom,
@@ -37,9 +40,21 @@ export interface OrgStreamDeps {
   db: Db;
   log: Logger;
   snapshot: (actor: Actor, orgId: string) => Promise<AccessSnapshot>;
+  guard: ConnectionGuard;
 }
 
+/** Gap fills read this many events at a time. */
 const PAGE = 500;
+/** A replay sends this many events, then waits until the connection has written them. */
+const REPLAY_PAGE = 100;
+/** A replay sends its next page only once its connection holds less than this. */
+const REPLAY_LOW_WATER_BYTES = 256 * 1024;
+
+/** Live events held for a socket while its replay runs; sent (in order) when the replay ends. */
+interface Backlog {
+  events: { event: OrgEvent; bytes: number }[];
+  bytes: number;
+}
 
 /**
  * One org's live stream on one node. Everything that touches its sockets (attach with replay,
@@ -51,6 +66,8 @@ export class OrgStream {
   /** The last seq applied to this node's sockets; -1 until the first attach reads the head. */
   delivered = -1;
   #queue: Promise<void> = Promise.resolve();
+  /** Sockets whose replay runs outside the queue, by socket id, with the live events held for them. */
+  readonly #replays = new Map<string, Backlog>();
 
   constructor(
     readonly orgId: string,
@@ -118,34 +135,73 @@ export class OrgStream {
     if (socket.disconnected) return;
     const { actor, since } = socket.data;
     const snap = await this.deps.snapshot(actor, this.orgId);
-    if (!snap.access) {
-      // Lost access between the handshake and now: the removal's event is already applied.
-      this.#revoke(socket, actor.type === "api_key" ? "api_key_revoked" : "member_removed");
+    if (!snap.credentialLive || !snap.access) {
+      // The key or session died, or access ended, between the handshake and now: the event that
+      // ended it (if any) is at or below the snapshot's head and so already applied here.
+      this.#revoke(socket, lostAccessReason(actor, snap));
       return;
     }
     // Everything applied so far committed before the snapshot, so delivered <= snap.head.
     if (this.delivered < 0) this.delivered = snap.head;
     else if (snap.head > this.delivered) await this.#fillTo(snap.head);
-    const view = socketViewOf(snap.access, snap.projectIds);
-    if (since !== undefined && since < snap.head) await this.#replay(socket, view, since, snap.head);
     if (socket.disconnected) return;
+    const view = socketViewOf(snap.access, snap.projectIds);
+    // In its rooms from now on, so every later access change finds it; a replaying socket is also
+    // in ROOM_REPLAYING, which every broadcast skips: its live events wait in its backlog.
     socket.join([userRoom(view.userId), ...(actor.type === "api_key" ? [keyRoom(actor.keyId)] : [])]);
     socket.join(deliveryRooms(view));
     socket.data.view = view;
-    socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
+    if (since === undefined || since >= snap.head) {
+      socket.emit("ready", { orgId: this.orgId, role: view.role, seq: this.delivered });
+      return;
+    }
+    socket.join(ROOM_REPLAYING);
+    this.#replays.set(socket.id, { events: [], bytes: 0 });
+    // Outside the queue: a slow reader's replay never holds up the org's other sockets.
+    void this.#replay(socket, view, since, snap.head);
   }
 
+  /**
+   * Sends the caller's view of (since, until] page by page, each page only once the connection has
+   * written the previous one, then the live events held meanwhile, then `ready`. The last backlog
+   * page, leaving ROOM_REPLAYING and `ready` happen in one turn, so no event falls between.
+   */
   async #replay(socket: OrgSocket, view: SocketView, since: number, until: number): Promise<void> {
-    let after = since;
-    while (after < until && socket.connected) {
-      const page = await listEventsForView(this.deps.db, this.orgId, view, {
-        since: after,
-        untilSeq: until,
-        limit: PAGE,
-      });
-      for (const event of page) socket.emit("event", projectEvent(event, view.audit));
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]?.seq ?? until;
+    const { guard, db } = this.deps;
+    try {
+      let after = since;
+      while (after < until) {
+        if (!(await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES)) || socket.disconnected) return;
+        // The socket's current view: a demotion that landed meanwhile narrows the rest of the replay.
+        const current = socket.data.view ?? view;
+        const page = await listEventsForView(db, this.orgId, current, {
+          since: after,
+          untilSeq: until,
+          limit: REPLAY_PAGE,
+        });
+        if (socket.disconnected) return;
+        for (const event of page) socket.emit("event", projectEvent(event, current.audit));
+        if (page.length < REPLAY_PAGE) break;
+        after = page[page.length - 1]?.seq ?? until;
+      }
+      for (;;) {
+        if (!(await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES)) || socket.disconnected) return;
+        const backlog = this.#replays.get(socket.id);
+        if (!backlog) return; // dropped for holding too much
+        for (const held of backlog.events.splice(0, REPLAY_PAGE)) {
+          socket.emit("event", held.event);
+          backlog.bytes -= held.bytes;
+        }
+        if (backlog.events.length === 0) break;
+      }
+      this.#replays.delete(socket.id);
+      socket.leave(ROOM_REPLAYING);
+      socket.emit("ready", { orgId: this.orgId, role: socket.data.view?.role ?? view.role, seq: this.delivered });
+    } catch (err) {
+      this.deps.log.error({ err, orgId: this.orgId }, "replay failed; closing the connection");
+      socket.conn.close();
+    } finally {
+      if (socket.disconnected) this.#replays.delete(socket.id);
     }
   }
 
@@ -179,10 +235,41 @@ export class OrgStream {
     // The committing node holds its own broadcast until every node applied the access change:
     // the revocation, not the fan-out, gets the machine first.
     if (holdBroadcast) await holdBroadcast;
+    const full = projectEvent(event, true);
     const stripped = projectEvent(event, false);
-    this.nsp.to(ROOM_AUDIT).emit("event", projectEvent(event, true));
-    this.nsp.to(audienceRooms(event)).except(ROOM_AUDIT).emit("event", stripped);
+    const audience = audienceRooms(event);
+    this.nsp.to(ROOM_AUDIT).except(ROOM_REPLAYING).emit("event", full);
+    this.nsp.to(audience).except([ROOM_AUDIT, ROOM_REPLAYING]).emit("event", stripped);
+    if (this.#replays.size > 0) this.#hold(full, stripped, audience);
     this.delivered = event.seq;
+  }
+
+  /** What the two broadcasts would have sent each replaying socket, kept for after its replay. */
+  #hold(full: OrgEvent, stripped: OrgEvent, audience: string[]): void {
+    const sizes = new Map<OrgEvent, number>();
+    const sizeOf = (e: OrgEvent) => sizes.get(e) ?? sizes.set(e, JSON.stringify(e).length).get(e) ?? 0;
+    for (const [id, backlog] of this.#replays) {
+      const socket = this.nsp.sockets.get(id);
+      if (!socket) {
+        this.#replays.delete(id);
+        continue;
+      }
+      const event = socket.rooms.has(ROOM_AUDIT)
+        ? full
+        : audience.some((r) => socket.rooms.has(r))
+          ? stripped
+          : undefined;
+      if (!event) continue;
+      const bytes = sizeOf(event);
+      backlog.events.push({ event, bytes });
+      backlog.bytes += bytes;
+      if (backlog.bytes > this.deps.guard.limits.maxBufferedBytes) {
+        // Too far behind to catch up here: it reconnects and resumes with `since`.
+        this.deps.log.warn({ orgId: this.orgId, socket: id }, "replaying socket fell too far behind; dropping it");
+        this.#replays.delete(id);
+        socket.conn.close();
+      }
+    }
   }
 
   /** Returns the sockets it revoked. */
@@ -247,6 +334,8 @@ export class OrgStream {
 
   /** `revoked`, then a server-side disconnect of this namespace only (the connection may hold others). */
   #revoke(socket: OrgSocket, reason: RevocationReason): void {
+    // A socket revoked mid-replay gets no more of it: its held events are dropped with it.
+    this.#replays.delete(socket.id);
     if (socket.disconnected) return;
     socket.emit("revoked", { orgId: this.orgId, reason });
     socket.disconnect();
@@ -258,6 +347,13 @@ export class OrgStream {
       for (const socket of this.nsp.sockets.values()) if (match(socket)) this.#revoke(socket, reason);
     });
   }
+}
+
+/** The reason a socket hears when its attach finds its credential or access gone. */
+function lostAccessReason(actor: Actor, snap: AccessSnapshot): RevocationReason {
+  if (!snap.orgLive) return "org_deleted";
+  if (actor.type === "api_key") return "api_key_revoked";
+  return snap.credentialLive ? "member_removed" : "session_revoked";
 }
 
 /** Longest a revocation holds back the broadcast that follows it. */

@@ -15,6 +15,8 @@ import { eventViewOf, isOwnerOnly } from "../auth/permissions.js";
 export const ROOM_AUDIT = "audit";
 export const ROOM_OWNERS = "owners";
 export const ROOM_ALL = "all";
+/** Sockets whose replay is still running: every broadcast skips them (see org-stream.ts). */
+export const ROOM_REPLAYING = "replaying";
 export const userRoom = (userId: string) => `user:${userId}`;
 export const keyRoom = (keyId: string) => `key:${keyId}`;
 export const projectRoom = (projectId: string) => `project:${projectId}`;

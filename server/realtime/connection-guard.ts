@@ -1,0 +1,188 @@
+import type { Logger } from "pino";
+import type { Socket as EngineSocket } from "socket.io";
+
+type Conn = EngineSocket["conn"];
+
+export interface ConnectionLimits {
+  /** Org namespaces one connection may hold (connected or in handshake). */
+  maxNamespaces: number;
+  /** Bytes a node keeps queued for one connection before it drops the connection. */
+  maxBufferedBytes: number;
+  /** Handshakes of one connection that run at once; the others wait their turn. */
+  handshakesPerConnection: number;
+  /** Handshakes that read Postgres at once on this node, so a flood cannot drain the pool. */
+  handshakesPerNode: number;
+  /** Failed handshakes after which a connection is closed. */
+  maxFailedHandshakes: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxNamespaces: 50,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  handshakesPerConnection: 4,
+  handshakesPerNode: 8,
+  maxFailedHandshakes: 20,
+};
+
+/** Why a namespace CONNECT is refused before any work is done for it. */
+export type ClaimRefusal = "already_connected" | "too_many_namespaces";
+
+interface ConnState {
+  namespaces: Set<string>;
+  failures: number;
+  /** Bytes of packets in engine.io's write buffer (not yet handed to the transport). */
+  pending: number;
+  handshakes: Semaphore;
+}
+
+/**
+ * Per-connection bookkeeping that Socket.IO does not do: one socket per namespace, a cap on
+ * namespaces, bounded handshakes (per connection and per node) and bounded buffered bytes. A
+ * reader that stops reading, or a connection that floods CONNECT packets, costs the node a bounded
+ * amount of memory and database time. See ./README.md, "Per-connection bounds".
+ */
+export class ConnectionGuard {
+  readonly #states = new WeakMap<Conn, ConnState>();
+  readonly #node: Semaphore;
+
+  constructor(
+    readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+  ) {
+    this.#node = new Semaphore(limits.handshakesPerNode);
+  }
+
+  /** Called for every engine.io connection: tracks its buffered bytes and drops it past the bound. */
+  track(conn: Conn): void {
+    const state: ConnState = {
+      namespaces: new Set(),
+      failures: 0,
+      pending: 0,
+      handshakes: new Semaphore(this.limits.handshakesPerConnection),
+    };
+    this.#states.set(conn, state);
+    conn.on("packetCreate", (packet: { data?: unknown }) => {
+      state.pending += sizeOf(packet.data);
+      if (state.pending + transportBuffered(conn) > this.limits.maxBufferedBytes) {
+        this.log.warn({ bytes: state.pending }, "connection does not read; dropping it");
+        drop(conn);
+      }
+    });
+    conn.on("flush", () => {
+      state.pending = 0; // handed to the transport, where `bufferedAmount` counts it
+    });
+  }
+
+  /** Bytes this node holds for the connection: engine.io's buffer plus the transport's. */
+  buffered(conn: Conn): number {
+    return (this.#states.get(conn)?.pending ?? 0) + transportBuffered(conn);
+  }
+
+  /**
+   * Resolves true once the connection's buffered bytes fall below `lowWater`, false if it closes
+   * first. Replays wait on this before each page: a reader that stops reading pauses its replay.
+   */
+  async drained(conn: Conn, lowWater: number): Promise<boolean> {
+    while (conn.readyState === "open" && this.buffered(conn) >= lowWater) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          conn.transport.off("drain", done);
+          conn.off("close", done);
+          resolve();
+        };
+        // The transport's drain says a write finished; the timer covers an upgrade meanwhile.
+        const timer = setTimeout(done, 50);
+        conn.transport.once("drain", done);
+        conn.once("close", done);
+      });
+    }
+    return conn.readyState === "open";
+  }
+
+  /** Claims `namespace` on the connection, or says why not. Release it when the socket ends. */
+  claim(conn: Conn, namespace: string): ClaimRefusal | undefined {
+    const state = this.#states.get(conn);
+    if (!state) return undefined;
+    if (state.namespaces.has(namespace)) return "already_connected";
+    if (state.namespaces.size >= this.limits.maxNamespaces) return "too_many_namespaces";
+    state.namespaces.add(namespace);
+    return undefined;
+  }
+
+  release(conn: Conn, namespace: string): void {
+    this.#states.get(conn)?.namespaces.delete(namespace);
+  }
+
+  /** Runs a handshake's database work within the per-connection and per-node bounds. */
+  async admit<T>(conn: Conn, work: () => Promise<T>): Promise<T> {
+    const state = this.#states.get(conn);
+    const releaseConn = state ? await state.handshakes.acquire() : () => {};
+    try {
+      const releaseNode = await this.#node.acquire();
+      try {
+        return await work();
+      } finally {
+        releaseNode();
+      }
+    } finally {
+      releaseConn();
+    }
+  }
+
+  /** Counts a refused handshake; a connection that keeps guessing is closed. */
+  failed(conn: Conn): void {
+    const state = this.#states.get(conn);
+    if (!state) return;
+    state.failures++;
+    if (state.failures === this.limits.maxFailedHandshakes) {
+      this.log.warn("too many failed handshakes; closing the connection");
+      // After this packet's connect_error is written, so the client learns why.
+      setImmediate(() => drop(conn));
+    }
+  }
+}
+
+/** A counting semaphore with a FIFO queue. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
+}
+
+function sizeOf(data: unknown): number {
+  if (typeof data === "string") return data.length;
+  if (data && typeof (data as { byteLength?: number }).byteLength === "number") {
+    return (data as { byteLength: number }).byteLength;
+  }
+  return 0;
+}
+
+/** The websocket transport's `ws` keeps what the kernel did not take yet; polling keeps nothing. */
+function transportBuffered(conn: Conn): number {
+  const ws = (conn.transport as unknown as { socket?: { bufferedAmount?: number } }).socket;
+  return typeof ws?.bufferedAmount === "number" ? ws.bufferedAmount : 0;
+}
+
+/** Closes the connection and frees its buffers now, rather than after a closing handshake. */
+function drop(conn: Conn): void {
+  const ws = (conn.transport as unknown as { socket?: { terminate?: () => void } }).socket;
+  conn.close();
+  ws?.terminate?.();
+}
