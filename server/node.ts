@@ -3,10 +3,13 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
+import { isKeyUsable } from "./api-keys/api-keys.repository.js";
 import { apiKeyResolver, apiKeysModule } from "./api-keys/index.js";
 import { auditModule } from "./audit/index.js";
+import { isSessionLive } from "./auth/auth.repository.js";
 import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
 import { authModule } from "./auth/index.js";
+import { sessionCutoffs } from "./auth/session-lifetime.js";
 import { billingModule } from "./billing/index.js";
 import { openBus } from "./bus/index.js";
 import type { Config } from "./config.js";
@@ -47,14 +50,14 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, publicUrl: config.PUBLIC_URL, log });
 
-  const authenticator = createTokenAuthenticator([sessionResolver(db), apiKeyResolver(db)]);
+  const authenticator = createTokenAuthenticator([sessionResolver(db, config), apiKeyResolver(db)]);
   let draining = false;
   // The server exists before the app so Socket.IO (and the hub the services need) can attach to it.
   let app: ReturnType<typeof createHttpApp> | undefined;
   const server = createAdaptorServer({
     fetch: (request: Request, env: unknown) => (app as NonNullable<typeof app>).fetch(request, env),
   }) as HttpServer;
-  const io: OrgServer = new SocketServer(server, { cleanupEmptyChildNamespaces: true, serveClient: false });
+  const io: OrgServer = new SocketServer(server, { serveClient: false });
   const hub = await createRealtimeHub({
     io,
     db,
@@ -63,11 +66,23 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     nodeId: config.NODE_ID,
     authenticator,
     loadProjectIds: projectIdsOf,
+    credentialLive: (exec, actor) =>
+      actor.type === "user"
+        ? isSessionLive(exec, actor.sessionId, sessionCutoffs(config))
+        : isKeyUsable(exec, actor.keyId),
+    connectionLimits: {
+      maxNamespaces: config.SOCKET_MAX_NAMESPACES,
+      maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
+      handshakesPerConnection: config.HANDSHAKES_PER_CONNECTION,
+      handshakesPerNode: config.HANDSHAKES_PER_NODE,
+      maxFailedHandshakes: config.SOCKET_MAX_FAILED_HANDSHAKES,
+    },
     headPollMs: config.HEAD_POLL_MS,
     ackTimeoutMs: config.REVOCATION_ACK_TIMEOUT_MS,
   });
 
   const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
+  const auth = authModule(deps);
   const apiKeys = apiKeysModule(deps);
   const audit = auditModule(deps);
   const projects = projectsModule(deps);
@@ -81,7 +96,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     routers: [
-      authModule(deps).routes,
+      auth.routes,
       orgsModule(deps).routes,
       members.routes,
       ...audit.routes,
@@ -104,6 +119,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   async function shutdown() {
+    auth.stop();
     apiKeys.stop();
     audit.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));

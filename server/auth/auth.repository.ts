@@ -1,5 +1,6 @@
 import type { Executor } from "../db/database.js";
 import type { UserRow } from "./auth.table.js";
+import type { SessionCutoffs } from "./session-lifetime.js";
 
 export async function insertUser(
   db: Executor,
@@ -28,17 +29,72 @@ export async function insertSession(db: Executor, session: { id: string; userId:
     .execute();
 }
 
-/** The live session behind a token hash, with its user. */
-export function findLiveSession(db: Executor, tokenHash: string) {
+/** The session behind a token hash, with its user, unless revoked or past a lifetime. */
+export function findLiveSession(db: Executor, tokenHash: string, cutoffs: SessionCutoffs) {
   return db
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
-    .select(["sessions.id as sessionId", "users.id as userId", "users.email"])
+    .select(["sessions.id as sessionId", "sessions.last_seen_at as lastSeenAt", "users.id as userId", "users.email"])
     .where("sessions.token_hash", "=", tokenHash)
     .where("sessions.revoked_at", "is", null)
+    .where("sessions.created_at", ">", cutoffs.createdBefore)
+    .where("sessions.last_seen_at", ">", cutoffs.seenBefore)
     .executeTakeFirst();
+}
+
+/**
+ * Records a use of the session, only if its last one is older than `staleBefore`: concurrent
+ * requests of one session write once, since the others find the row already fresh.
+ */
+export async function touchSession(db: Executor, sessionId: string, staleBefore: Date): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ last_seen_at: new Date() })
+    .where("id", "=", sessionId)
+    .where("last_seen_at", "<", staleBefore)
+    .execute();
+}
+
+/**
+ * Marks up to `limit` live sessions past a lifetime revoked; returns their ids. SKIP LOCKED and
+ * the re-check of `revoked_at` make each session claimed by one sweep only, on any number of nodes.
+ */
+export async function revokeExpiredSessions(db: Executor, cutoffs: SessionCutoffs, limit: number): Promise<string[]> {
+  const rows = await db
+    .updateTable("sessions")
+    .set({ revoked_at: new Date() })
+    .where("revoked_at", "is", null)
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("sessions")
+        .select("id")
+        .where("revoked_at", "is", null)
+        .where((w) => w.or([w("created_at", "<=", cutoffs.createdBefore), w("last_seen_at", "<=", cutoffs.seenBefore)]))
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function revokeSession(db: Executor, sessionId: string): Promise<void> {
   await db.updateTable("sessions").set({ revoked_at: new Date() }).where("id", "=", sessionId).execute();
+}
+
+/**
+ * Whether a session is still live (not revoked, within both lifetimes): re-checked at socket
+ * attach, inside its snapshot, so a handshake that raced a logout or an expiry never goes live.
+ */
+export async function isSessionLive(db: Executor, sessionId: string, cutoffs: SessionCutoffs): Promise<boolean> {
+  const row = await db
+    .selectFrom("sessions")
+    .select("id")
+    .where("id", "=", sessionId)
+    .where("revoked_at", "is", null)
+    .where("created_at", ">", cutoffs.createdBefore)
+    .where("last_seen_at", ">", cutoffs.seenBefore)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -122,10 +122,25 @@ export async function createRealtimeHub(deps: HubDeps) {
   }
 
   async function releaseIfEmpty(nsp: OrgNamespace) {
+    dropIfUnused(nsp);
     const entry = streams.get(nsp.name);
     if (!entry || entry.stream.nsp !== nsp || nsp.sockets.size > 0) return;
     streams.delete(nsp.name);
     await entry.unsubscribe();
+  }
+
+  /**
+   * Forgets an org namespace once nothing is connected to it or connecting. Socket.IO's own
+   * `cleanupEmptyChildNamespaces` looks only at connected sockets: a handshake refused while
+   * another was in flight dropped the namespace, and the accepted socket then joined an orphan
+   * that no stream, broadcast or revocation of this hub could reach.
+   */
+  function dropIfUnused(nsp: OrgNamespace) {
+    const connecting = (nsp as unknown as { _preConnectSockets: Map<string, unknown> })._preConnectSockets;
+    if (nsp.sockets.size > 0 || connecting.size > 0 || io._nsps.get(nsp.name) !== nsp) return;
+    io._nsps.delete(nsp.name);
+    (parent as unknown as { children: Set<unknown> }).children.delete(nsp);
+    nsp.adapter.close();
   }
 
   // The default namespace serves nothing: only org namespaces carry events.
@@ -138,7 +153,10 @@ export async function createRealtimeHub(deps: HubDeps) {
     // One socket per namespace per connection, and a bounded number of namespaces: refused at
     // once, before any database work.
     const refusal = guard.claim(conn, name);
-    if (refusal) return next(new Error(refusal));
+    if (refusal) {
+      guard.failed(conn); // a well-behaved client never does this: it counts toward closing the connection
+      return next(new Error(refusal));
+    }
     let admitted = false;
     try {
       const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
@@ -162,7 +180,11 @@ export async function createRealtimeHub(deps: HubDeps) {
       log.error({ err }, "handshake failed");
       next(new Error("unavailable"));
     } finally {
-      if (!admitted) guard.release(conn, name);
+      if (!admitted) {
+        guard.release(conn, name);
+        // After Socket.IO has removed the refused socket (on a later tick).
+        setImmediate(() => dropIfUnused(socket.nsp as OrgNamespace));
+      }
     }
   });
   parent.on("connection", (socket: OrgSocket) => {
