@@ -49,12 +49,18 @@ export function createAuthService({ db, limiter, config, revocations }: AuthServ
     async login(body: LoginBody) {
       const key = `login-failures:${body.email}`;
       const windowMs = config.LOGIN_WINDOW_SECONDS * 1000;
-      enforceLimit(await limiter.peek(key, windowMs), config.LOGIN_MAX_FAILURES - 1, "failed logins");
+      // The attempt is counted before the password is checked, in one atomic step (INCR in Redis,
+      // a synchronous increment in memory), so concurrent attempts on any number of nodes each get
+      // their own number and at most LOGIN_MAX_FAILURES wrong passwords are checked per window.
+      // (Reading the count first and counting after the check let every concurrent attempt in.)
+      enforceLimit(await limiter.hit(key, windowMs), config.LOGIN_MAX_FAILURES, "failed logins");
       const user = await repo.findUserByEmail(db, body.email);
       if (!(await verifyPassword(user?.password_hash, body.password)) || !user) {
-        await limiter.hit(key, windowMs);
         throw new AppError("unauthenticated", "email or password is wrong");
       }
+      // A success takes back its own attempt and nothing more: the limit counts failures only, and
+      // a reset would also wipe failures someone else is piling up against this account meanwhile.
+      await limiter.undo(key);
       return openSession(user);
     },
 

@@ -13,6 +13,8 @@ export interface SessionsTable {
   user_id: string;
   token_hash: string;
   created_at: Generated<Date>;
+  /** Last authenticated use, written at most once per touch interval (session-lifetime.ts). */
+  last_seen_at: Generated<Date>;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 

@@ -2,16 +2,23 @@ import { createMiddleware } from "hono/factory";
 import type { Db } from "../db/database.js";
 import { AppError, unauthenticated } from "../http/errors.js";
 import type { Actor } from "./actor.js";
-import { findLiveSession } from "./auth.repository.js";
+import { findLiveSession, touchSession } from "./auth.repository.js";
+import { type SessionLifetimeConfig, sessionCutoffs, touchIntervalMs } from "./session-lifetime.js";
 import { hashToken } from "./tokens.js";
 
 /** Turns a bearer token into an Actor; other domains (API keys) register their own resolvers. */
 export type TokenResolver = (token: string) => Promise<Actor | undefined>;
 
-export function sessionResolver(db: Db): TokenResolver {
+/** Session tokens; a use keeps the session from going idle (throttled, see touchIntervalMs). */
+export function sessionResolver(db: Db, config: SessionLifetimeConfig): TokenResolver {
+  const touchMs = touchIntervalMs(config);
   return async (token) => {
-    const session = await findLiveSession(db, hashToken(token));
-    return session && { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
+    const now = Date.now();
+    const session = await findLiveSession(db, hashToken(token), sessionCutoffs(config, now));
+    if (!session) return undefined;
+    if (now - session.lastSeenAt.getTime() >= touchMs)
+      await touchSession(db, session.sessionId, new Date(now - touchMs));
+    return { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
   };
 }
 

@@ -18,9 +18,14 @@ export const PERMISSIONS = {
   /** Create, list and revoke API keys; never with an API key. */
   "api_keys.manage": ["owner"],
   "audit.read": ["owner"],
+  /** Change `settings.auditRetentionDays`: a short retention erases history, so never with an API key. */
+  "audit.retention": ["owner"],
 } as const satisfies Record<string, readonly OrgRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/** What no API key may do, whatever its role: mint keys, delete the org, shorten the audit history. */
+const API_KEYS_NEVER: ReadonlySet<Permission> = new Set(["org.delete", "api_keys.manage", "audit.retention"]);
 
 /** What one actor may do in one org, computed from current state. */
 export interface Access {
@@ -31,13 +36,13 @@ export interface Access {
   userId: string;
   /** Sees `context` and `hash`: owners, and API keys created with `audit: true`. */
   audit: boolean;
-  /** API keys never manage API keys, nor delete the org. */
+  /** API keys never manage API keys, delete the org, nor change the audit retention. */
   isApiKey: boolean;
 }
 
 export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permission: Permission): boolean {
   if (permission === "audit.read") return access.audit;
-  if ((permission === "org.delete" || permission === "api_keys.manage") && access.isApiKey) return false;
+  if (API_KEYS_NEVER.has(permission) && access.isApiKey) return false;
   return (PERMISSIONS[permission] as readonly OrgRole[]).includes(access.role);
 }
 

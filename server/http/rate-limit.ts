@@ -4,10 +4,14 @@ import { AppError } from "./errors.js";
 
 /** Fixed-window counters: shared through Redis across nodes, or in memory on a single node. */
 export interface RateLimiter {
-  /** Counts one hit on `key`; returns the count in the current window and the ms until it resets. */
+  /**
+   * Counts one hit on `key`, atomically; returns the count in the current window (this hit
+   * included) and the ms until it resets. Concurrent hits each get their own count, so a caller
+   * that compares it with a limit lets exactly `limit` of them through.
+   */
   hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
-  /** The count without adding to it. */
-  peek(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** Takes one hit back from the current window, if it still runs; never below zero. */
+  undo(key: string): Promise<void>;
   reset(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,9 +49,9 @@ function memoryLimiter(): RateLimiter {
       w.count++;
       return { count: w.count, resetMs: w.resetAt - Date.now() };
     },
-    async peek(key, windowMs) {
-      const w = current(key, windowMs);
-      return { count: w.count, resetMs: w.resetAt - Date.now() };
+    async undo(key) {
+      const w = windows.get(key);
+      if (w && w.resetAt > Date.now() && w.count > 0) w.count--;
     },
     async reset(key) {
       windows.delete(key);
@@ -55,6 +59,15 @@ function memoryLimiter(): RateLimiter {
     async close() {},
   };
 }
+
+/**
+ * DECR only while the window's key exists: a bare DECR after the window ended would create a key
+ * at -1 with no expiry, a permanent extra allowance.
+ */
+const UNDO_SCRIPT = `if redis.call("exists", KEYS[1]) == 1 and tonumber(redis.call("get", KEYS[1])) > 0 then
+  return redis.call("decr", KEYS[1])
+end
+return 0`;
 
 function redisLimiter(url: string, prefix: string, log: Logger): RateLimiter {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -64,10 +77,6 @@ function redisLimiter(url: string, prefix: string, log: Logger): RateLimiter {
     log.warn({ err }, "rate limiter unavailable; allowing");
     return { count: 0, resetMs: 0 };
   };
-  const read = (res: [Error | null, unknown][] | null) => ({
-    count: Number(res?.[0]?.[1] ?? 0),
-    resetMs: Math.max(0, Number(res?.[1]?.[1] ?? 0)),
-  });
   return {
     hit: (key, windowMs) =>
       redis
@@ -78,14 +87,11 @@ function redisLimiter(url: string, prefix: string, log: Logger): RateLimiter {
         .exec()
         .then((res) => ({ count: Number(res?.[0]?.[1] ?? 0), resetMs: Math.max(0, Number(res?.[2]?.[1] ?? 0)) }))
         .catch(failOpen),
-    peek: (key) =>
+    undo: (key) =>
       redis
-        .multi()
-        .get(prefix + key)
-        .pttl(prefix + key)
-        .exec()
-        .then(read)
-        .catch(failOpen),
+        .eval(UNDO_SCRIPT, 1, prefix + key)
+        .then(() => undefined)
+        .catch((err) => log.warn({ err }, "rate limiter unavailable; hit not taken back")),
     reset: (key) =>
       redis
         .del(prefix + key)
