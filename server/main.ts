@@ -24,6 +24,10 @@ async function main() {
     }
     throw error;
   }
+  // A promise chain nobody awaits that rejects would kill the process (Node 20's default) and every
+  // client of this node with it. Such a chain is a bug to fix where it starts; meanwhile log it, loudly,
+  // and keep serving. Thrown exceptions (uncaughtException) still end the process: state may be broken.
+  process.on("unhandledRejection", (reason) => node.log.error({ err: reason }, "unhandled promise rejection"));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

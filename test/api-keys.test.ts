@@ -67,6 +67,36 @@ describe("API keys", () => {
     expect((await call(A(), "GET", `/v1/orgs/${org.id}`, { token: key.secret })).body.role).toBe("viewer");
   });
 
+  it("changes settings as an owner key, but never the audit retention (403): that needs an owner user", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const key = await createKey(org.id, owner.token, { role: "owner", audit: true });
+    const patch = (token: string, body: unknown) => call(A(), "PATCH", `/v1/orgs/${org.id}`, { token, body });
+
+    for (const settings of [{ auditRetentionDays: 1 }, { auditRetentionDays: 3650, preferences: { language: "de" } }]) {
+      const refused = await patch(key.secret, { settings });
+      expect(refused.status, JSON.stringify(settings)).toBe(403);
+      expect(refused.body.error).toMatchObject({
+        code: "forbidden",
+        message: expect.stringContaining("auditRetentionDays"),
+      });
+    }
+    // Nothing of a refused call is applied, nor recorded.
+    const before = await call(A(), "GET", `/v1/orgs/${org.id}`, { token: owner.token });
+    expect(before.body.settings).toEqual({});
+    const events = await call(A(), "GET", `/v1/orgs/${org.id}/events`, { token: owner.token });
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(["org.created", "api_key.created"]);
+
+    // Other settings stay the key's to change.
+    expect((await patch(key.secret, { name: "by key", settings: { preferences: { language: "fr" } } })).status).toBe(
+      200,
+    );
+    // An owner user may set the retention.
+    const byOwner = await patch(owner.token, { settings: { auditRetentionDays: 30 } });
+    expect(byOwner.status).toBe(200);
+    expect(byOwner.body.settings).toEqual({ preferences: { language: "fr" }, auditRetentionDays: 30 });
+  });
+
   it("never manages keys, never deletes the org, and works in its own org only", async () => {
     const owner = await signup(A(), "owner");
     const org = await createOrg(A(), owner.token);

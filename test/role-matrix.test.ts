@@ -71,6 +71,13 @@ const ROWS: Row[] = [
     body: { name: "New" },
     expect: owner(200),
   },
+  {
+    route: "PATCH org audit retention",
+    method: "PATCH",
+    path: (f) => `/v1/orgs/${f.org.id}`,
+    body: { settings: { auditRetentionDays: 30 } },
+    expect: owner(200),
+  },
   { route: "DELETE org", method: "DELETE", path: (f) => `/v1/orgs/${f.org.id}`, expect: owner(204) },
   {
     route: "GET members",

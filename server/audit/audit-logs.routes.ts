@@ -1,18 +1,28 @@
 import { createRoute } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { z } from "zod";
-import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../client-sdk/src/contract/index.js";
+import {
+  auditExportQuery,
+  auditQuery,
+  chainReport,
+  errorEnvelope,
+  eventPage,
+} from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
 import { bearer, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
 import type { AuditLogsService } from "./audit-logs.service.js";
+import type { ExportSlots } from "./export-slots.js";
 
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson" } as const;
 
 /** Owners and API keys created with `audit: true` (permission `audit.read`). */
-export function auditLogsRoutes(service: AuditLogsService, deps: { db: Db; authenticator: TokenAuthenticator }) {
+export function auditLogsRoutes(
+  service: AuditLogsService,
+  deps: { db: Db; authenticator: TokenAuthenticator; exportSlots: ExportSlots },
+) {
   const guard = [authenticate(deps.authenticator), orgAccess(deps.db, "audit.read")];
   const app = createRouter();
   const tags = ["audit"];
@@ -43,18 +53,36 @@ export function auditLogsRoutes(service: AuditLogsService, deps: { db: Db; authe
           description: "the entries oldest first, streamed: CSV (RFC 4180, header row) or NDJSON (full envelopes)",
           content: { "text/csv": { schema: z.string() }, "application/x-ndjson": { schema: z.string() } },
         },
+        503: {
+          description: "the node runs AUDIT_EXPORT_MAX_CONCURRENT exports already: retry after `Retry-After` seconds",
+          content: { "application/json": { schema: errorEnvelope } },
+        },
+        default: { content: { "application/json": { schema: errorEnvelope } }, description: "error envelope" },
       },
     }),
     (c) => {
       const query = c.req.valid("query");
+      // After the checks (401, 404, 403, 400): only an export that will run takes a slot.
+      const release = deps.exportSlots.acquire();
       c.header("Content-Type", CONTENT_TYPES[query.format]);
       c.header("Content-Disposition", `attachment; filename="audit-${c.var.access.orgId}.${query.format}"`);
       const chunks = service.exportChunks(c.var.actor, c.var.requestContext, c.var.access, query);
       return stream(
         c,
         async (out) => {
-          out.onAbort(() => void chunks.return(undefined));
-          for await (const chunk of chunks) await out.write(chunk);
+          try {
+            // One page at a time: `write` resolves once the client took the previous data, so a
+            // slow reader slows the reads from Postgres instead of piling pages up in memory.
+            for await (const chunk of chunks) {
+              await out.write(chunk);
+              // A client that went away: leaving the loop ends the generator, which records the
+              // export. It is awaited here (not fired from onAbort), so if that record fails the
+              // error reaches the handler below instead of becoming an unhandled rejection.
+              if (out.aborted) break;
+            }
+          } finally {
+            release();
+          }
         },
         async (err) => c.var.log.error({ err }, "audit export failed"),
       );

@@ -12,15 +12,20 @@ import type { Db } from "../db/database.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import { invalidRequest } from "../http/errors.js";
 import { type EventSink, mutateOrgAsOutsider } from "../orgs/org-mutation.js";
-import { auditPage, type LogPosition, logHeadAndAnchor } from "./audit-logs.repository.js";
+import { auditExportPage, auditPage, type LogPosition, logHeadAndAnchor } from "./audit-logs.repository.js";
 import { verifyChain } from "./chain.js";
 import { csvRecord } from "./csv.js";
 import { type FullEvent, projectEvent, rowToEvent } from "./event-log.repository.js";
 
 const positionCursor = z.object({ t: z.iso.datetime(), s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 const position = (e: FullEvent): LogPosition => ({ at: new Date(e.occurredAt), seq: e.seq });
-/** Rows per page read by an export: memory stays at one page whatever the log's size. */
-const EXPORT_PAGE = 1_000;
+/** Most entries an export reads at once. */
+const EXPORT_PAGE_ROWS = 1_000;
+/**
+ * Most bytes of entries an export reads at once (one larger entry is a page of its own): memory
+ * stays at one page whatever the log's size or its entries' size.
+ */
+export const EXPORT_PAGE_BYTES = 1024 * 1024;
 
 function checkRange(filters: AuditFilters) {
   if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {
@@ -67,13 +72,10 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
     },
 
     /**
-     * The export's lines, oldest first, up to the head when it starts; then its own
-     * `audit.exported` event (also when the download was cut short: reading the log is recorded).
-     */
-    /**
-     * The export, oldest first, up to the head when it starts, yielded one page (1,000 entries) at
-     * a time; then its own `audit.exported` event (also when the download was cut short: reading
-     * the log is recorded).
+     * The export, oldest first, up to the head when it starts, yielded one page (at most
+     * EXPORT_PAGE_ROWS entries and about EXPORT_PAGE_BYTES) at a time; the caller reads the next
+     * page only once it has written this one. Then its own `audit.exported` event (also when the
+     * download was cut short: reading the log is recorded).
      */
     async *exportChunks(actor: Actor, context: RequestContext, access: Access, query: AuditExportQuery) {
       checkRange(query);
@@ -83,12 +85,14 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
       try {
         if (query.format === "csv") yield csvRecord(AUDIT_CSV_COLUMNS);
         let after: LogPosition | undefined;
+        let limit = EXPORT_PAGE_ROWS;
         for (;;) {
-          const rows = await auditPage(db, access.orgId, query, {
-            limit: EXPORT_PAGE,
+          const { rows, more } = await auditExportPage(db, access.orgId, query, {
+            limit,
             order: "asc",
             after,
             untilSeq: head,
+            maxBytes: EXPORT_PAGE_BYTES,
           });
           const events = rows.map(rowToEvent);
           const last = events.at(-1);
@@ -97,7 +101,10 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
             after = position(last);
             yield events.map(line).join("");
           }
-          if (rows.length < EXPORT_PAGE) break;
+          if (!more || !last) break;
+          // Ask for about twice what fitted: large entries do not make Postgres read 1,000 rows
+          // to keep a few, and small ones grow the page back to EXPORT_PAGE_ROWS.
+          limit = Math.min(EXPORT_PAGE_ROWS, events.length * 2);
         }
       } finally {
         // Not re-authorized: the export was allowed when it started, and what was read is recorded

@@ -7,6 +7,7 @@ import { auditLogsRoutes } from "./audit-logs.routes.js";
 import { createAuditLogsService } from "./audit-logs.service.js";
 import { eventsRoutes } from "./events.routes.js";
 import { createEventsService } from "./events.service.js";
+import { createExportSlots } from "./export-slots.js";
 import { pruneExpiredEntries } from "./retention.js";
 
 export function auditModule(deps: {
@@ -14,10 +15,11 @@ export function auditModule(deps: {
   sink: EventSink;
   log: Logger;
   authenticator: TokenAuthenticator;
-  config: Pick<Config, "AUDIT_PRUNE_INTERVAL_MS">;
+  config: Pick<Config, "AUDIT_PRUNE_INTERVAL_MS" | "AUDIT_EXPORT_MAX_CONCURRENT">;
 }) {
   const events = createEventsService(deps);
   const auditLogs = createAuditLogsService(deps);
+  const exportSlots = createExportSlots(deps.config.AUDIT_EXPORT_MAX_CONCURRENT);
   const pruner = setInterval(() => {
     pruneExpiredEntries(deps.db).then(
       (n) => n > 0 && deps.log.info({ pruned: n }, "audit entries past retention pruned"),
@@ -28,7 +30,7 @@ export function auditModule(deps: {
   return {
     events,
     auditLogs,
-    routes: [eventsRoutes(events, deps), auditLogsRoutes(auditLogs, deps)],
+    routes: [eventsRoutes(events, deps), auditLogsRoutes(auditLogs, { ...deps, exportSlots })],
     stop: () => clearInterval(pruner),
   };
 }

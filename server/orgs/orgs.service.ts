@@ -6,7 +6,7 @@ import { type Access, can } from "../auth/permissions.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { notFound } from "../http/errors.js";
+import { forbidden, notFound } from "../http/errors.js";
 import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { insertMembership } from "../members/members.repository.js";
 import { type EventSink, mutateOrg } from "./org-mutation.js";
@@ -81,6 +81,12 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },
         async ({ trx, access, record }) => {
+          // A retention of 1 day prunes the whole history at the next sweep: a person decides that.
+          if (body.settings?.auditRetentionDays !== undefined && !can(access, "audit.retention")) {
+            throw forbidden(
+              "settings.auditRetentionDays can be changed by an owner signed in as a user, not by an API key",
+            );
+          }
           const current = await repo.findLiveOrg(trx, orgId);
           if (!current) throw notFound("organization");
           const settings = body.settings ? { ...current.settings, ...body.settings } : undefined;
