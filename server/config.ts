@@ -29,6 +29,8 @@ const envSchema = z.object({
   LOGIN_WINDOW_SECONDS: positiveInt.default(15 * 60),
   SIGNUPS_PER_IP_PER_HOUR: positiveInt.default(1000),
   INVITATIONS_PER_ORG_PER_HOUR: positiveInt.default(100),
+  /** Invitation mails one user may ask for per hour, summed over all their orgs (API keys count for their creator). */
+  INVITATIONS_PER_USER_PER_HOUR: positiveInt.default(200),
   ORGS_PER_USER_PER_HOUR: positiveInt.default(1000),
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
@@ -38,8 +40,26 @@ const envSchema = z.object({
   REVOCATION_ACK_TIMEOUT_MS: positiveInt.default(1_000),
   /** How often each node looks for API keys that expired, to disconnect their sockets. */
   API_KEY_EXPIRY_SWEEP_MS: positiveInt.default(5_000),
+  /** A session unused (no authenticated request) this long is refused. */
+  SESSION_IDLE_TIMEOUT_SECONDS: positiveInt.default(14 * 86_400),
+  /** A session this old is refused, however much it is used. */
+  SESSION_MAX_AGE_SECONDS: positiveInt.default(30 * 86_400),
+  /** How often each node looks for sessions past a lifetime, to disconnect their sockets. */
+  SESSION_SWEEP_MS: positiveInt.default(60_000),
+  /** Org namespaces one Socket.IO connection may hold at once. */
+  SOCKET_MAX_NAMESPACES: positiveInt.default(50),
+  /** Bytes a node queues for one connection that does not read before it drops the connection. */
+  SOCKET_MAX_BUFFERED_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /** Socket handshakes of one connection checked at once (the others wait). */
+  HANDSHAKES_PER_CONNECTION: positiveInt.default(4),
+  /** Socket handshakes checked against Postgres at once on a node, so floods never drain the pool. */
+  HANDSHAKES_PER_NODE: positiveInt.default(8),
+  /** Failed socket handshakes after which a connection is closed. */
+  SOCKET_MAX_FAILED_HANDSHAKES: positiveInt.default(20),
   /** How often each node prunes audit entries past their org's retention. */
   AUDIT_PRUNE_INTERVAL_MS: positiveInt.default(3_600_000),
+  /** Audit exports one node runs at once (each holds about a 1 MiB page); past it 503 with Retry-After. */
+  AUDIT_EXPORT_MAX_CONCURRENT: positiveInt.default(4),
 });
 
 export type Config = Readonly<

@@ -1,10 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
+import { apiHeaders } from "./api-headers.js";
 import { consoleMiddleware } from "./console.js";
 import type { AppEnv } from "./context.js";
 import { AppError, errorResponse } from "./errors.js";
 import { methodAwareNotFound } from "./fallbacks.js";
+import { wellFormedQuery } from "./query-encoding.js";
 import { requestContext } from "./request-context.js";
 import type { Router } from "./router.js";
 
@@ -21,6 +23,9 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions) {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestContext({ logger: options.logger, trustProxy: options.trustProxy }));
+  // First under /v1, so that every answer below it (errors, 404, 413) gets the headers.
+  app.use("/v1/*", apiHeaders());
+  app.use("/v1/*", wellFormedQuery());
   app.use(
     "/v1/*",
     bodyLimit({
