@@ -176,7 +176,7 @@ export async function listEventsForView(
   db: Executor,
   orgId: string,
   view: LogFilter,
-  options: { since: number; limit: number; untilSeq?: number },
+  options: { since: number; limit: number; untilSeq?: number; maxBytes?: number },
 ): Promise<FullEvent[]> {
   let query = db
     .selectFrom("events")
@@ -205,8 +205,22 @@ export async function listEventsForView(
       ]),
     );
   }
-  return (await query.execute()).map(rowToEvent);
+  if (options.maxBytes === undefined) return (await query.execute()).map(rowToEvent);
+  // Cut where the running size passes `maxBytes` (keeping at least one event), measured in
+  // Postgres so that rows past the budget never reach the node.
+  const { rows } = await sql<EventRow>`
+    select * from (
+      select page.*, row_number() over w as page_position, sum(${EVENT_BYTES}) over w as page_bytes
+      from (${query}) as page
+      window w as (order by seq)
+    ) as sized
+    where page_position = 1 or page_bytes <= ${options.maxBytes}
+    order by seq`.execute(db);
+  return rows.map(rowToEvent);
 }
+
+/** What an event weighs once read: its JSON parts as text, plus under 512 bytes of fixed fields. */
+const EVENT_BYTES = sql`octet_length(page.data::text) + coalesce(octet_length(page.context::text), 0) + 512`;
 
 export async function headSeq(db: Executor, orgId: string): Promise<number> {
   const row = await db.selectFrom("event_heads").select("seq").where("org_id", "=", orgId).executeTakeFirst();

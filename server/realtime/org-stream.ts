@@ -45,9 +45,12 @@ export interface OrgStreamDeps {
 
 /** Gap fills read this many events at a time. */
 const PAGE = 500;
-/** A replay sends this many events, then waits until the connection has written them. */
+/** A replay reads at most this many events, and this many bytes of them, at a time. */
 const REPLAY_PAGE = 100;
-/** A replay sends its next page only once its connection holds less than this. */
+const REPLAY_PAGE_BYTES = 512 * 1024;
+/** A replay pauses once its connection holds this much unwritten... */
+const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
+/** ...and goes on once the connection has written down to this. */
 const REPLAY_LOW_WATER_BYTES = 256 * 1024;
 
 /** Live events held for a socket while its replay runs; sent (in order) when the replay ends. */
@@ -162,37 +165,51 @@ export class OrgStream {
   }
 
   /**
-   * Sends the caller's view of (since, until] page by page, each page only once the connection has
-   * written the previous one, then the live events held meanwhile, then `ready`. The last backlog
-   * page, leaving ROOM_REPLAYING and `ready` happen in one turn, so no event falls between.
+   * Sends the caller's view of (since, until], then the live events held meanwhile, then `ready`.
+   * Before each event it looks at what the connection still holds: past the high-water mark it
+   * waits until the connection has written down to the low-water mark. Emptying the backlog,
+   * leaving ROOM_REPLAYING and `ready` happen in one turn, so no live event falls between.
    */
   async #replay(socket: OrgSocket, view: SocketView, since: number, until: number): Promise<void> {
     const { guard, db } = this.deps;
+    /** False once the socket is gone (revoked, disconnected, dropped). */
+    const room = async () => {
+      if (guard.buffered(socket.conn) >= REPLAY_HIGH_WATER_BYTES) {
+        await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES);
+      }
+      return socket.connected && this.#replays.has(socket.id);
+    };
     try {
       let after = since;
-      while (after < until) {
-        if (!(await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES)) || socket.disconnected) return;
+      for (;;) {
+        if (!(await room())) return;
         // The socket's current view: a demotion that landed meanwhile narrows the rest of the replay.
         const current = socket.data.view ?? view;
         const page = await listEventsForView(db, this.orgId, current, {
           since: after,
           untilSeq: until,
           limit: REPLAY_PAGE,
+          maxBytes: REPLAY_PAGE_BYTES,
         });
-        if (socket.disconnected) return;
-        for (const event of page) socket.emit("event", projectEvent(event, current.audit));
-        if (page.length < REPLAY_PAGE) break;
-        after = page[page.length - 1]?.seq ?? until;
+        let sent = 0;
+        for (const event of page) {
+          // Full: stop here and let the page go; it is read again from `after` once written down,
+          // so a stalled replay holds a cursor, not rows.
+          if (!socket.connected || guard.buffered(socket.conn) >= REPLAY_HIGH_WATER_BYTES) break;
+          socket.emit("event", projectEvent(event, current.audit));
+          after = event.seq;
+          sent++;
+        }
+        // A page short of REPLAY_PAGE may only be cut by size: the end is when nothing is left.
+        if (page.length === 0 || after >= until) break;
       }
       for (;;) {
-        if (!(await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES)) || socket.disconnected) return;
+        if (!(await room())) return;
         const backlog = this.#replays.get(socket.id);
-        if (!backlog) return; // dropped for holding too much
-        for (const held of backlog.events.splice(0, REPLAY_PAGE)) {
-          socket.emit("event", held.event);
-          backlog.bytes -= held.bytes;
-        }
-        if (backlog.events.length === 0) break;
+        const held = backlog?.events.shift();
+        if (!backlog || !held) break;
+        backlog.bytes -= held.bytes;
+        socket.emit("event", held.event);
       }
       this.#replays.delete(socket.id);
       socket.leave(ROOM_REPLAYING);
@@ -201,7 +218,7 @@ export class OrgStream {
       this.deps.log.error({ err, orgId: this.orgId }, "replay failed; closing the connection");
       socket.conn.close();
     } finally {
-      if (socket.disconnected) this.#replays.delete(socket.id);
+      if (!socket.connected) this.#replays.delete(socket.id);
     }
   }
 

@@ -13,7 +13,10 @@ export interface RawConnection {
   connect(namespace: string, auth: Record<string, unknown>): void;
   /** Frames of one packet kind on one namespace: "0" connect, "4" connect error, "2" event. */
   packets(kind: "0" | "2" | "4", namespace: string): string[];
-  /** Stops reading from the TCP socket: the kernel buffers fill, then the server's writes back up. */
+  /**
+   * Stops reading from the TCP socket for good (ws would resume a merely paused socket): the
+   * kernel buffers fill, then the server's writes back up.
+   */
   stall(): void;
   closed: Promise<void>;
   close(): void;
@@ -44,7 +47,9 @@ export async function openRaw(url: string): Promise<RawConnection> {
       return frames.filter((f) => f.startsWith(`4${kind}${namespace},`));
     },
     stall() {
-      (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const socket = (ws as unknown as { _socket: import("node:net").Socket })._socket;
+      socket.removeAllListeners("data");
+      socket.pause();
     },
     closed,
     close() {
