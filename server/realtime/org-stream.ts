@@ -191,14 +191,12 @@ export class OrgStream {
           limit: REPLAY_PAGE,
           maxBytes: REPLAY_PAGE_BYTES,
         });
-        let sent = 0;
         for (const event of page) {
           // Full: stop here and let the page go; it is read again from `after` once written down,
           // so a stalled replay holds a cursor, not rows.
           if (!socket.connected || guard.buffered(socket.conn) >= REPLAY_HIGH_WATER_BYTES) break;
           socket.emit("event", projectEvent(event, current.audit));
           after = event.seq;
-          sent++;
         }
         // A page short of REPLAY_PAGE may only be cut by size: the end is when nothing is left.
         if (page.length === 0 || after >= until) break;
