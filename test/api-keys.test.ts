@@ -201,6 +201,54 @@ describe("API keys", () => {
     plain.close();
   });
 
+  it("an audit key's sockets leave the audit room when its creator is demoted, on the other node, and return", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const creator = await signup(A(), "creator");
+    await addMember(A().db, org.id, creator.user.id, "owner");
+    const key = await createKey(org.id, creator.token, { role: "owner", audit: true });
+    const onB = record(B().url, org.id, key.secret);
+    const onA = record(A().url, org.id, key.secret);
+    await Promise.all([onB.ready, onA.ready]);
+    const rename = (name: string) => call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: owner.token, body: { name } });
+    const seqOf = async (res: Promise<unknown>) => {
+      await res;
+      const events = await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, { token: owner.token });
+      return Math.max(...events.body.items.map((e: { seq: number }) => e.seq));
+    };
+    const before = await seqOf(rename("audited"));
+    const demotion = await seqOf(
+      call(A(), "PATCH", `/v1/orgs/${org.id}/members/${creator.user.id}`, {
+        token: owner.token,
+        body: { role: "editor" },
+      }),
+    );
+    const after = await seqOf(rename("not audited"));
+    const ownerOnly = await seqOf(
+      call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, { token: owner.token, body: { name: "x", role: "viewer" } }),
+    );
+    const promoted = await seqOf(
+      call(A(), "PATCH", `/v1/orgs/${org.id}/members/${creator.user.id}`, {
+        token: owner.token,
+        body: { role: "owner" },
+      }),
+    );
+    const again = await seqOf(rename("audited again"));
+    for (const s of [onA, onB]) {
+      await s.waitForSeq(again);
+      const bySeq = new Map(s.events.map((e) => [e.seq, e]));
+      expect(bySeq.get(before)).toHaveProperty("context");
+      expect(bySeq.get(demotion)?.type).toBe("member.role_changed");
+      expect(bySeq.get(after)).toBeDefined();
+      expect(bySeq.get(after)).not.toHaveProperty("context");
+      expect(bySeq.get(after)).not.toHaveProperty("hash");
+      expect(bySeq.has(ownerOnly)).toBe(false); // api_key.created is owner-only; the key is an editor now
+      expect(bySeq.get(promoted)).toHaveProperty("context");
+      expect(bySeq.get(again)).toHaveProperty("hash");
+      s.close();
+    }
+  });
+
   it("leaves the keys of a deleted org out of the expiry sweep", async () => {
     const owner = await signup(A(), "owner");
     const org = await createOrg(A(), owner.token);

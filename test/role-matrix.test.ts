@@ -7,8 +7,10 @@
  * is 403.
  */
 import { describe, expect, it } from "vitest";
+import type { OrgEvent } from "../client-sdk/src/contract/index.js";
 import { upsertProjectMember } from "../server/projects/projects.repository.js";
 import { addMember, call, createOrg, signup, type TestUser } from "./support/api.js";
+import { record } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
 
 const cluster = useCluster(1);
@@ -315,6 +317,48 @@ describe("role matrix", () => {
       });
       expect(res.status, who).toBe(204);
     }
+  });
+
+  it("an audit key lends audit access only while its creator is an owner (HTTP and socket)", async () => {
+    const users = await setup();
+    const f = await fixture(users);
+    const creator = await signup(node(), "key-creator");
+    await addMember(node().db, f.org.id, creator.user.id, "owner");
+    const created = await call(node(), "POST", `/v1/orgs/${f.org.id}/api-keys`, {
+      token: creator.token,
+      body: { name: "siem", role: "owner", audit: true },
+    });
+    const key = created.body.secret as string;
+    const org = `/v1/orgs/${f.org.id}`;
+    const auditRoutes = [`${org}/audit-logs`, `${org}/audit-logs/export?format=ndjson`, `${org}/audit-logs/verify`];
+    const ownerOnlyOrContext = async () =>
+      ((await call(node(), "GET", `${org}/events?limit=500`, { token: key })).body.items as OrgEvent[]).filter(
+        (e) => e.type.startsWith("api_key.") || "context" in e || "hash" in e,
+      );
+    for (const path of auditRoutes) expect((await call(node(), "GET", path, { token: key })).status, path).toBe(200);
+    expect((await ownerOnlyOrContext()).length).toBeGreaterThan(0);
+    for (const demoted of ["editor", "viewer", "guest"] as const) {
+      const res = await call(node(), "PATCH", `${org}/members/${creator.user.id}`, {
+        token: users.owner.token,
+        body: { role: demoted },
+      });
+      expect(res.status).toBe(200);
+      for (const path of auditRoutes) {
+        const refused = await call(node(), "GET", path, { token: key });
+        expect(refused.status, `${path} with the creator ${demoted}`).toBe(403);
+      }
+      expect(await ownerOnlyOrContext(), `events with the creator ${demoted}`).toEqual([]);
+      // A socket's replay is authorized the same way: no context, hash or owner-only event.
+      const replay = record(node().url, f.org.id, key, { since: 0 });
+      await replay.ready;
+      expect(replay.events.filter((e) => e.type.startsWith("api_key.") || "context" in e || "hash" in e)).toEqual([]);
+      replay.close();
+    }
+    await call(node(), "PATCH", `${org}/members/${creator.user.id}`, {
+      token: users.owner.token,
+      body: { role: "owner" },
+    });
+    for (const path of auditRoutes) expect((await call(node(), "GET", path, { token: key })).status, path).toBe(200);
   });
 
   it("answers 401 before anything else, on every route", async () => {
