@@ -1,5 +1,5 @@
 import type { TokenResolver } from "../auth/authenticate.js";
-import { hashToken } from "../auth/tokens.js";
+import { hashToken, isTokenShaped } from "../auth/tokens.js";
 import type { Db } from "../db/database.js";
 import { findUsableKeyBySecretHash } from "./api-keys.repository.js";
 import { API_KEY_PREFIX } from "./api-keys.service.js";
@@ -7,7 +7,7 @@ import { API_KEY_PREFIX } from "./api-keys.service.js";
 /** Bearer tokens that start with `ow_` are API keys: live, unexpired, scoped to their org. */
 export function apiKeyResolver(db: Db): TokenResolver {
   return async (token) => {
-    if (!token.startsWith(API_KEY_PREFIX)) return undefined;
+    if (!isTokenShaped(token, API_KEY_PREFIX)) return undefined;
     const key = await findUsableKeyBySecretHash(db, hashToken(token));
     return (
       key && {

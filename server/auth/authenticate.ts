@@ -4,7 +4,7 @@ import { AppError, unauthenticated } from "../http/errors.js";
 import type { Actor } from "./actor.js";
 import { findLiveSession, touchSession } from "./auth.repository.js";
 import { type SessionLifetimeConfig, sessionCutoffs, touchIntervalMs } from "./session-lifetime.js";
-import { hashToken } from "./tokens.js";
+import { hashToken, isTokenShaped } from "./tokens.js";
 
 /** Turns a bearer token into an Actor; other domains (API keys) register their own resolvers. */
 export type TokenResolver = (token: string) => Promise<Actor | undefined>;
@@ -13,6 +13,7 @@ export type TokenResolver = (token: string) => Promise<Actor | undefined>;
 export function sessionResolver(db: Db, config: SessionLifetimeConfig): TokenResolver {
   const touchMs = touchIntervalMs(config);
   return async (token) => {
+    if (!isTokenShaped(token)) return undefined;
     const now = Date.now();
     const session = await findLiveSession(db, hashToken(token), sessionCutoffs(config, now));
     if (!session) return undefined;
