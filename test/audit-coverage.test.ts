@@ -4,7 +4,7 @@
  * context. Walks the routes in order against one org and checks the log after each call.
  */
 import { describe, expect, it } from "vitest";
-import { listEventsForView, WHOLE_LOG } from "../server/audit/event-log.repository.js";
+import { listEventsForView, WHOLE_LOG } from "../server/events/event-log.repository.js";
 import { call, signup, type TestUser } from "./support/api.js";
 import { useCluster } from "./support/suite.js";
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createAuditLogsService, EXPORT_PAGE_BYTES } from "../server/audit/audit-logs.service.js";
-import { mutateOrgAsSystem } from "../server/orgs/org-mutation.js";
+import { mutateOrgAsSystem } from "../server/events/unit-of-work.js";
 import { call, createOrg, signup, type TestUser } from "./support/api.js";
 import { spawnNode } from "./support/nodes.js";
 import { REDIS_URL } from "./support/services.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { verifyChain } from "../server/audit/chain.js";
+import { verifyChain } from "../server/events/chain.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { useCluster } from "./support/suite.js";
 

@@ -8,7 +8,7 @@ import type { Db } from "../db/database.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../orgs/org-mutation.js";
+import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../events/unit-of-work.js";
 import * as repo from "./api-keys.repository.js";
 import type { ApiKeyRow } from "./api-keys.table.js";
 

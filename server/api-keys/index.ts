@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import type { EventSink } from "../orgs/org-mutation.js";
+import type { EventSink } from "../events/unit-of-work.js";
 import { apiKeysRoutes } from "./api-keys.routes.js";
 import { createApiKeysService } from "./api-keys.service.js";
 

@@ -9,13 +9,13 @@ import {
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
+import { verifyChain } from "../events/chain.js";
+import { type FullEvent, projectEvent, rowToEvent } from "../events/event-log.repository.js";
+import { type EventSink, mutateOrgAsOutsider } from "../events/unit-of-work.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import { invalidRequest } from "../http/errors.js";
-import { type EventSink, mutateOrgAsOutsider } from "../orgs/org-mutation.js";
 import { auditExportPage, auditPage, type LogPosition, logHeadAndAnchor } from "./audit-logs.repository.js";
-import { verifyChain } from "./chain.js";
 import { csvRecord } from "./csv.js";
-import { type FullEvent, projectEvent, rowToEvent } from "./event-log.repository.js";
 
 const positionCursor = z.object({ t: z.iso.datetime(), s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 const position = (e: FullEvent): LogPosition => ({ at: new Date(e.occurredAt), seq: e.seq });

@@ -1,7 +1,7 @@
 import type { EventsQuery } from "../../client-sdk/src/contract/index.js";
 import { type Access, eventViewOf } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
-import { listEventsForView, projectEvent } from "./event-log.repository.js";
+import { listEventsForView, projectEvent } from "../events/event-log.repository.js";
 
 export function createEventsService({ db }: { db: Db }) {
   return {

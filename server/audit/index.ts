@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import type { EventSink } from "../orgs/org-mutation.js";
+import type { EventSink } from "../events/unit-of-work.js";
 import { auditLogsRoutes } from "./audit-logs.routes.js";
 import { createAuditLogsService } from "./audit-logs.service.js";
 import { eventsRoutes } from "./events.routes.js";

@@ -2,7 +2,7 @@ import type { BillingProfile, BillingProfileBody } from "../../client-sdk/src/co
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
-import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
 import { findBillingProfile, upsertBillingProfile } from "./billing.repository.js";
 import type { BillingProfileRow } from "./billing.table.js";
 

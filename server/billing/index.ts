@@ -1,6 +1,6 @@
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
-import type { EventSink } from "../orgs/org-mutation.js";
+import type { EventSink } from "../events/unit-of-work.js";
 import { billingRoutes } from "./billing.routes.js";
 import { createBillingService } from "./billing.service.js";
 

@@ -1,7 +1,8 @@
-import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config.js";
 import { openEmbeddedPostgres } from "./embedded.js";
+import { PGliteDialect } from "./pglite-dialect.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -24,7 +25,7 @@ const parseInt8 = (value: string) => Number(value);
 export async function openDatabase(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL);
   const embedded = await openEmbeddedPostgres(config.DATA_DIR, { [INT8_OID]: parseInt8 });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: embedded.pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pglite) });
   return {
     db,
     kind: "pglite",

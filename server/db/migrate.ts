@@ -1,13 +1,31 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sql } from "kysely";
-import { FileMigrationProvider, Migrator } from "kysely/migration";
+import { type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import type { DatabaseHandle } from "./database.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 /** Arbitrary constant naming "Orgwire schema migrations" among advisory locks. */
 const MIGRATION_LOCK_KEY = 720_461_913;
+
+/**
+ * Every migration file, named by its file name without the extension (as Kysely's
+ * FileMigrationProvider names them). Imported from here, not from inside kysely, so that tsx and
+ * vitest load the .ts files.
+ */
+const migrationFiles: MigrationProvider = {
+  async getMigrations() {
+    const migrations: Record<string, Migration> = {};
+    for (const file of (await readdir(MIGRATIONS_DIR)).sort()) {
+      if (file.endsWith(".d.ts") || !/\.(ts|js|mts|mjs)$/.test(file)) continue;
+      const module = (await import(join(MIGRATIONS_DIR, file))) as Migration & {
+        default?: Migration;
+      };
+      migrations[file.slice(0, file.lastIndexOf("."))] = module.default ?? module;
+    }
+    return migrations;
+  },
+};
 
 /**
  * Brings the schema up to date. On Postgres it holds a session advisory lock for the whole run,
@@ -17,16 +35,7 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {
   await handle.db.connection().execute(async (conn) => {
     if (handle.kind === "postgres") await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
-      const migrator = new Migrator({
-        db: conn,
-        provider: new FileMigrationProvider({
-          fs,
-          path,
-          migrationFolder: MIGRATIONS_DIR,
-          // Imported from here, not from inside kysely, so tsx/vitest can load .ts migrations.
-          import: (module) => import(module),
-        }),
-      });
+      const migrator = new Migrator({ db: conn, provider: migrationFiles });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === "Error");
       if (error || failed) {

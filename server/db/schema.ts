@@ -1,5 +1,5 @@
 import type { ApiKeysTable } from "../api-keys/api-keys.table.js";
-import type { EventHeadsTable, EventsTable } from "../audit/events.table.js";
+import type { EventHeadsTable, EventsTable } from "../events/events.table.js";
 import type { SessionsTable, UsersTable } from "../auth/auth.table.js";
 import type { BillingProfilesTable } from "../billing/billing.table.js";
 import type { InvitationsTable } from "../invitations/invitations.table.js";

@@ -47,7 +47,7 @@ import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { renderInvitationMail } from "../mail/invitation-mail.js";
 import type { Mailer } from "../mail/mailer.js";
 import { insertMembership } from "../members/members.repository.js";
-import { type EventSink, mutateOrg, mutateOrgAsOutsider } from "../orgs/org-mutation.js";
+import { type EventSink, mutateOrg, mutateOrgAsOutsider } from "../events/unit-of-work.js";
 import { findLiveOrg } from "../orgs/orgs.repository.js";
 import { existingProjectIds, upsertProjectMember } from "../projects/projects.repository.js";
 import * as repo from "./invitations.repository.js";

@@ -1,6 +1,6 @@
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
-import type { EventSink } from "../orgs/org-mutation.js";
+import type { EventSink } from "../events/unit-of-work.js";
 import { membersRoutes } from "./members.routes.js";
 import { createMembersService, type MemberRemovalHook } from "./members.service.js";
 

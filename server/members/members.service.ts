@@ -4,7 +4,7 @@ import type { Access } from "../auth/permissions.js";
 import type { Db } from "../db/database.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { AppError, notFound } from "../http/errors.js";
-import { type EventSink, type MutationScope, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, type MutationScope, mutateOrg } from "../events/unit-of-work.js";
 import * as repo from "./members.repository.js";
 
 /**

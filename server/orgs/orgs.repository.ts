@@ -40,3 +40,8 @@ export function listOrgsOfUser(db: Executor, userId: string, page: { limit: numb
     .where("orgs.deleted_at", "is", null);
   return keysetPage(query, ["memberships.joined_at", "orgs.id"], page).execute();
 }
+
+/** Every org (deleted ones too: their logs are pruned as well) with its settings, for retention. */
+export function listOrgRetentions(db: Executor) {
+  return db.selectFrom("orgs").select(["id", "settings"]).execute();
+}

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
-import { appendEvent, createLogHead } from "../audit/event-log.repository.js";
-import { type Actor, actorRef, type RequestContext, type UserActor } from "../auth/actor.js";
+import type { Actor, RequestContext, UserActor } from "../auth/actor.js";
 import { type Access, can } from "../auth/permissions.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
+import { type EventSink, mutateOrg, openOrgLog } from "../events/unit-of-work.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { forbidden, notFound } from "../http/errors.js";
 import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { insertMembership } from "../members/members.repository.js";
-import { type EventSink, mutateOrg } from "./org-mutation.js";
 import * as repo from "./orgs.repository.js";
 import type { OrgRow } from "./orgs.table.js";
 
@@ -39,20 +38,19 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
         "new organizations",
       );
       const orgId = randomUUID();
-      const { org, event } = await db.transaction().execute(async (trx) => {
-        const org = await repo.insertOrg(trx, { id: orgId, name: body.name, createdBy: actor.userId });
-        await insertMembership(trx, { orgId, userId: actor.userId, role: "owner" });
-        const head = await createLogHead(trx, orgId);
-        const event = await appendEvent(trx, head, {
-          type: "org.created",
-          actor: actorRef(actor),
-          target: { type: "org", id: orgId },
-          data: { name: body.name },
-          context,
-        });
-        return { org, event };
-      });
-      await sink.committed([event]);
+      const org = await openOrgLog(
+        { db, sink },
+        { actor, context, orgId },
+        async (trx) => {
+          const row = await repo.insertOrg(trx, { id: orgId, name: body.name, createdBy: actor.userId });
+          await insertMembership(trx, { orgId, userId: actor.userId, role: "owner" });
+          return row;
+        },
+        async (scope, row) => {
+          await scope.record({ type: "org.created", target: { type: "org", id: orgId }, data: { name: body.name } });
+          return row;
+        },
+      );
       return toOrg(org, { role: "owner", isApiKey: false, audit: true });
     },
 

@@ -6,7 +6,7 @@ import { type Access, can, canSeeProject, canWriteResources, type Permission } f
 import type { Db, Executor } from "../db/database.js";
 import { forbidden, notFound } from "../http/errors.js";
 import { accessToPathOrg } from "../http/org-access.js";
-import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../orgs/org-mutation.js";
+import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../events/unit-of-work.js";
 import { findProjectWithRole } from "./projects.repository.js";
 import type { ProjectRow } from "./projects.table.js";
 

@@ -13,7 +13,7 @@ import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import { findMember } from "../members/members.repository.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { type EventSink, mutateOrg } from "../orgs/org-mutation.js";
+import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
 import { deleteResourcesOfProject } from "../resources/resources.service.js";
 import { mutateInProject, type ProjectAccess } from "./project-access.js";
 import * as repo from "./projects.repository.js";

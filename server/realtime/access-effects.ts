@@ -1,5 +1,5 @@
 import type { RevocationReason } from "../../client-sdk/src/contract/index.js";
-import type { FullEvent } from "../audit/event-log.repository.js";
+import type { FullEvent } from "../events/event-log.repository.js";
 
 /** How an event changes who may see the org's stream; applied in seq order, before it is sent. */
 export type AccessEffect =

@@ -5,13 +5,13 @@ import {
   handshakeAuth,
   type ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import type { FullEvent } from "../audit/event-log.repository.js";
+import type { FullEvent } from "../events/event-log.repository.js";
 import type { SessionRevocations } from "../auth/auth.service.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Bus } from "../bus/index.js";
 import type { Db } from "../db/database.js";
 import { loadAccess } from "../members/access.js";
-import type { EventSink } from "../orgs/org-mutation.js";
+import type { EventSink } from "../events/unit-of-work.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-guard.js";

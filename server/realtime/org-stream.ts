@@ -6,7 +6,7 @@ import type {
   RevocationReason,
   ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../audit/event-log.repository.js";
+import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../events/event-log.repository.js";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { accessFor } from "../members/access.js";

@@ -1,4 +1,4 @@
-import type { FullEvent } from "../audit/event-log.repository.js";
+import type { FullEvent } from "../events/event-log.repository.js";
 import type { Access, EventView } from "../auth/permissions.js";
 import { eventViewOf, isOwnerOnly } from "../auth/permissions.js";
 

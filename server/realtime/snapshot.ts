@@ -1,4 +1,4 @@
-import { headSeq } from "../audit/event-log.repository.js";
+import { headSeq } from "../events/event-log.repository.js";
 import type { Actor } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import type { Db, Executor } from "../db/database.js";

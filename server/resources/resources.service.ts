@@ -11,7 +11,7 @@ import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { invalidRequest, notFound } from "../http/errors.js";
-import type { EventSink, MutationScope } from "../orgs/org-mutation.js";
+import type { EventSink, MutationScope } from "../events/unit-of-work.js";
 import { mutateInProject, type ProjectAccess } from "../projects/project-access.js";
 import * as repo from "./resources.repository.js";
 import type { ResourceRow } from "./resources.table.js";

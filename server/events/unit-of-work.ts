@@ -1,17 +1,18 @@
 import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js";
-import {
-  appendEvent,
-  type FullEvent,
-  type LogHead,
-  lockLogHead,
-  type NewEvent,
-} from "../audit/event-log.repository.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { actorRef, principalUserId } from "../auth/actor.js";
 import type { Access, Permission } from "../auth/permissions.js";
 import type { Db, Trx } from "../db/database.js";
 import { notFound } from "../http/errors.js";
 import { accessFor, requirePermission } from "../members/access.js";
+import {
+  appendEvent,
+  createLogHead,
+  type FullEvent,
+  type LogHead,
+  lockLogHead,
+  type NewEvent,
+} from "./event-log.repository.js";
 
 /** Receives committed events, in seq order, after their transaction commits. */
 export interface EventSink {
@@ -77,7 +78,35 @@ export function mutateOrgAsSystem<T>(
   return inOrgLog(deps, orgId, { type: "system", id: job }, null, undefined, change);
 }
 
-async function inOrgLog<T>(
+/**
+ * Org creation in the unit of work: `setup` writes the org (and its first member), then the log
+ * head is created, locked, and `change` records the log's first events (`org.created`, seq 1).
+ */
+export function openOrgLog<S, T>(
+  deps: OrgMutationDeps,
+  request: { actor: Actor; context: RequestContext; orgId: string },
+  setup: (trx: Trx) => Promise<S>,
+  change: (scope: MutationScope, created: S) => Promise<T>,
+): Promise<T> {
+  return committed(deps, async (trx, events) => {
+    const created = await setup(trx);
+    const head = await createLogHead(trx, request.orgId);
+    return change(scopeOf(trx, head, actorRef(request.actor), request.context, events), created);
+  });
+}
+
+/**
+ * Work that holds an org's log lock without appending, such as pruning a prefix of the log: it
+ * serializes with every mutation of the org. Deleted orgs included; false when the org has no log.
+ */
+export async function withLockedLog<T>(db: Db, orgId: string, work: (trx: Trx, head: LogHead) => Promise<T>) {
+  return db.transaction().execute(async (trx) => {
+    const head = await lockLogHead(trx, orgId, undefined, { includeDeleted: true });
+    return head ? work(trx, head) : undefined;
+  });
+}
+
+function inOrgLog<T>(
   deps: OrgMutationDeps,
   orgId: string,
   actor: EventActor,
@@ -85,24 +114,36 @@ async function inOrgLog<T>(
   principalId: string | undefined,
   change: (scope: MutationScope, memberRole: OrgRole | null) => Promise<T>,
 ): Promise<T> {
-  const events: FullEvent[] = [];
-  const result = await deps.db.transaction().execute(async (trx) => {
+  return committed(deps, async (trx, events) => {
     const locked = await lockLogHead(trx, orgId, principalId);
     if (!locked) throw notFound("organization");
     const { memberRole, ...head } = locked;
-    return change(
-      {
-        trx,
-        head,
-        async record(event) {
-          const full = await appendEvent(trx, head, { ...event, actor, context } as NewEvent);
-          events.push(full);
-          return full;
-        },
-      },
-      memberRole,
-    );
+    return change(scopeOf(trx, head, actor, context, events), memberRole);
   });
+}
+
+/** One transaction; the events it recorded go to the sink once it committed, never before. */
+async function committed<T>(deps: OrgMutationDeps, work: (trx: Trx, events: FullEvent[]) => Promise<T>): Promise<T> {
+  const events: FullEvent[] = [];
+  const result = await deps.db.transaction().execute((trx) => work(trx, events));
   if (events.length > 0) await deps.sink.committed(events);
   return result;
+}
+
+function scopeOf(
+  trx: Trx,
+  head: LogHead,
+  actor: EventActor,
+  context: RequestContext | null,
+  events: FullEvent[],
+): MutationScope {
+  return {
+    trx,
+    head,
+    async record(event) {
+      const full = await appendEvent(trx, head, { ...event, actor, context } as NewEvent);
+      events.push(full);
+      return full;
+    },
+  };
 }

@@ -46,8 +46,9 @@ export async function lockLogHead(
   trx: Trx,
   orgId: string,
   principalId?: string,
+  options: { includeDeleted?: boolean } = {},
 ): Promise<(LogHead & { memberRole: OrgRole | null }) | undefined> {
-  const row = await trx
+  let query = trx
     .selectFrom("event_heads")
     .innerJoin("orgs", "orgs.id", "event_heads.org_id")
     .leftJoin("memberships", (join) =>
@@ -60,9 +61,9 @@ export async function lockLogHead(
       sql<Date>`date_trunc('milliseconds', now())`.as("now"),
     ])
     .where("event_heads.org_id", "=", orgId)
-    .where("orgs.deleted_at", "is", null)
-    .forUpdate(["event_heads"])
-    .executeTakeFirst();
+    .forUpdate(["event_heads"]);
+  if (!options.includeDeleted) query = query.where("orgs.deleted_at", "is", null);
+  const row = await query.executeTakeFirst();
   return row && { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now), memberRole: row.role };
 }
 
@@ -221,6 +222,42 @@ export async function listEventsForView(
 
 /** What an event weighs once read: its JSON parts as text, plus under 512 bytes of fixed fields. */
 const EVENT_BYTES = sql`octet_length(page.data::text) + coalesce(octet_length(page.context::text), 0) + 512`;
+
+/**
+ * Deletes the log's entries older than `cutoff`, at most `batch` of them, as a prefix: the hash of
+ * the last one deleted becomes the anchor the first kept entry links to. The caller holds the
+ * head's lock. Returns how many were deleted.
+ */
+export async function prunePrefix(trx: Trx, orgId: string, cutoff: Date, batch: number): Promise<number> {
+  const head = await trx.selectFrom("event_heads").select("anchor_seq").where("org_id", "=", orgId).executeTakeFirst();
+  if (!head) return 0;
+  // The newest entry before the cutoff, through the (org_id, occurred_at, seq) index.
+  const last = await trx
+    .selectFrom("events")
+    .select("seq")
+    .where("org_id", "=", orgId)
+    .where("occurred_at", "<", cutoff)
+    .orderBy("occurred_at", "desc")
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return 0;
+  const upTo = Math.min(Number(last.seq), Number(head.anchor_seq) + batch);
+  const anchor = await trx
+    .selectFrom("events")
+    .select(["seq", "hash"])
+    .where("org_id", "=", orgId)
+    .where("seq", "=", upTo)
+    .executeTakeFirst();
+  if (!anchor) return 0;
+  const result = await trx.deleteFrom("events").where("org_id", "=", orgId).where("seq", "<=", upTo).executeTakeFirst();
+  await trx
+    .updateTable("event_heads")
+    .set({ anchor_seq: upTo, anchor_hash: anchor.hash })
+    .where("org_id", "=", orgId)
+    .execute();
+  return Number(result.numDeletedRows);
+}
 
 export async function headSeq(db: Executor, orgId: string): Promise<number> {
   const row = await db.selectFrom("event_heads").select("seq").where("org_id", "=", orgId).executeTakeFirst();
