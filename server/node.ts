@@ -40,9 +40,20 @@ export interface OrgwireNode {
   close(): Promise<void>;
 }
 
+/**
+ * Log lines are written in batches (at most 4 KiB or 200 ms old) rather than one write per line:
+ * under load the request log's writes cost more CPU than the requests. pino flushes what is left
+ * when the process exits.
+ */
+function createLogger(config: Config): Logger {
+  const destination = pino.destination({ sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 200).unref();
+  return pino({ level: config.LOG_LEVEL, base: { node: config.NODE_ID } }, destination);
+}
+
 /** The composition root: opens the services, wires the domains, listens. */
 export async function startNode(config: Config, logger?: Logger): Promise<OrgwireNode> {
-  const log = logger ?? pino({ level: config.LOG_LEVEL, base: { node: config.NODE_ID } });
+  const log = logger ?? createLogger(config);
   const database = await openDatabase(config);
   await migrateToLatest(database);
   const { db } = database;
