@@ -3,10 +3,10 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
-import { isKeyUsable } from "./api-keys/api-keys.repository.js";
+import { usableKeyIds } from "./api-keys/api-keys.repository.js";
 import { apiKeyResolver, apiKeysModule } from "./api-keys/index.js";
 import { auditModule } from "./audit/index.js";
-import { isSessionLive } from "./auth/auth.repository.js";
+import { liveSessionIds } from "./auth/auth.repository.js";
 import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
 import { authModule } from "./auth/index.js";
 import { sessionCutoffs } from "./auth/session-lifetime.js";
@@ -21,7 +21,7 @@ import { invitationsModule } from "./invitations/index.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
 import { orgsModule } from "./orgs/index.js";
-import { projectIdsOf, projectsModule } from "./projects/index.js";
+import { projectIdsOfUsers, projectsModule } from "./projects/index.js";
 import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
 import { resourcesModule } from "./resources/index.js";
 
@@ -76,11 +76,19 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     log,
     nodeId: config.NODE_ID,
     authenticator,
-    loadProjectIds: projectIdsOf,
-    credentialLive: (exec, actor) =>
-      actor.type === "user"
-        ? isSessionLive(exec, actor.sessionId, sessionCutoffs(config))
-        : isKeyUsable(exec, actor.keyId),
+    loadProjectIds: projectIdsOfUsers,
+    credentialsLive: async (exec, actors) => {
+      const sessions = await liveSessionIds(
+        exec,
+        actors.flatMap((a) => (a.type === "user" ? [a.sessionId] : [])),
+        sessionCutoffs(config),
+      );
+      const keys = await usableKeyIds(
+        exec,
+        actors.flatMap((a) => (a.type === "api_key" ? [a.keyId] : [])),
+      );
+      return actors.map((a) => (a.type === "user" ? sessions.has(a.sessionId) : keys.has(a.keyId)));
+    },
     connectionLimits: {
       maxNamespaces: config.SOCKET_MAX_NAMESPACES,
       maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,

@@ -1,4 +1,5 @@
 import type { Insertable } from "kysely";
+import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
 import type { ApiKeyRow, ApiKeysTable } from "./api-keys.table.js";
@@ -66,14 +67,15 @@ export function expiredUnrevokedKeys(db: Executor, limit: number) {
     .execute();
 }
 
-/** Whether a key is still usable (neither revoked nor expired): re-checked at socket attach. */
-export async function isKeyUsable(db: Executor, keyId: string): Promise<boolean> {
-  const row = await db
+/** Which of `keyIds` are usable (neither revoked nor expired): re-checked at socket attach. */
+export async function usableKeyIds(db: Executor, keyIds: string[]): Promise<Set<string>> {
+  if (keyIds.length === 0) return new Set();
+  const rows = await db
     .selectFrom("api_keys")
     .select("id")
-    .where("id", "=", keyId)
+    .where(sql<boolean>`id = any(${keyIds}::uuid[])`)
     .where("revoked_at", "is", null)
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]))
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { UserRow } from "./auth.table.js";
 import type { SessionCutoffs } from "./session-lifetime.js";
@@ -84,17 +85,22 @@ export async function revokeSession(db: Executor, sessionId: string): Promise<vo
 }
 
 /**
- * Whether a session is still live (not revoked, within both lifetimes): re-checked at socket
- * attach, inside its snapshot, so a handshake that raced a logout or an expiry never goes live.
+ * Which of `sessionIds` are live (not revoked, within both lifetimes): re-checked at socket attach,
+ * inside its snapshot, so a handshake that raced a logout or an expiry never goes live.
  */
-export async function isSessionLive(db: Executor, sessionId: string, cutoffs: SessionCutoffs): Promise<boolean> {
-  const row = await db
+export async function liveSessionIds(
+  db: Executor,
+  sessionIds: string[],
+  cutoffs: SessionCutoffs,
+): Promise<Set<string>> {
+  if (sessionIds.length === 0) return new Set();
+  const rows = await db
     .selectFrom("sessions")
     .select("id")
-    .where("id", "=", sessionId)
+    .where(sql<boolean>`id = any(${sessionIds}::uuid[])`)
     .where("revoked_at", "is", null)
     .where("created_at", ">", cutoffs.createdBefore)
     .where("last_seen_at", ">", cutoffs.seenBefore)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
@@ -65,4 +66,18 @@ export async function deleteMembership(db: Executor, orgId: string, userId: stri
     .returning("role")
     .executeTakeFirst();
   return row?.role;
+}
+
+/** The roles of many users in a live org (absent: no membership, or the org is deleted). */
+export async function rolesIn(db: Executor, orgId: string, userIds: string[]): Promise<Map<string, OrgRole>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("orgs", "orgs.id", "memberships.org_id")
+    .select(["memberships.user_id", "memberships.role"])
+    .where("memberships.org_id", "=", orgId)
+    .where(sql<boolean>`memberships.user_id = any(${userIds}::uuid[])`)
+    .where("orgs.deleted_at", "is", null)
+    .execute();
+  return new Map(rows.map((r) => [r.user_id, r.role]));
 }

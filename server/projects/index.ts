@@ -4,7 +4,7 @@ import type { EventSink } from "../events/unit-of-work.js";
 import { projectsRoutes } from "./projects.routes.js";
 import { createProjectsService } from "./projects.service.js";
 
-export { projectIdsOf } from "./projects.repository.js";
+export { projectIdsOfUsers } from "./projects.repository.js";
 
 export function projectsModule(deps: { db: Db; sink: EventSink; authenticator: TokenAuthenticator }) {
   const service = createProjectsService(deps);

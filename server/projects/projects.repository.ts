@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
@@ -107,4 +108,22 @@ export async function projectIdsOf(db: Executor, orgId: string, userId: string):
 
 export async function deleteProjectMembershipsOf(db: Executor, orgId: string, userId: string): Promise<void> {
   await db.deleteFrom("project_members").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+}
+
+/** `projectIdsOf` for many users at once (one round trip for a burst of socket attaches). */
+export async function projectIdsOfUsers(
+  db: Executor,
+  orgId: string,
+  userIds: string[],
+): Promise<Map<string, string[]>> {
+  const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return byUser;
+  const rows = await db
+    .selectFrom("project_members")
+    .select(["user_id", "project_id"])
+    .where("org_id", "=", orgId)
+    .where(sql<boolean>`user_id = any(${userIds}::uuid[])`)
+    .execute();
+  for (const row of rows) byUser.get(row.user_id)?.push(row.project_id);
+  return byUser;
 }

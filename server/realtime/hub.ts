@@ -5,13 +5,13 @@ import {
   handshakeAuth,
   type ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import type { FullEvent } from "../events/event-log.repository.js";
 import type { SessionRevocations } from "../auth/auth.service.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Bus } from "../bus/index.js";
 import type { Db } from "../db/database.js";
-import { loadAccess } from "../members/access.js";
+import type { FullEvent } from "../events/event-log.repository.js";
 import type { EventSink } from "../events/unit-of-work.js";
+import { loadAccess } from "../members/access.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-guard.js";
@@ -29,7 +29,7 @@ export interface HubDeps {
   authenticator: TokenAuthenticator;
   loadProjectIds: ProjectIdsLoader;
   /** Re-checks at attach that the handshake's session or key is still live. */
-  credentialLive: CredentialCheck;
+  credentialsLive: CredentialCheck;
   /** Per-connection bounds (namespaces, buffered bytes, handshakes). */
   connectionLimits?: Partial<ConnectionLimits>;
   /** How long an access-changing call waits for other nodes' acks. */
@@ -66,7 +66,7 @@ export async function createRealtimeHub(deps: HubDeps) {
   /** This node's commits awaiting acks: when their access change is applied here. */
   const localApplied = new Map<string, Promise<void>>();
   const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
-  const snapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialLive);
+  const snapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialsLive);
   const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
   io.engine.on("connection", (conn) => guard.track(conn));
 

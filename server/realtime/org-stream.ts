@@ -6,9 +6,9 @@ import type {
   RevocationReason,
   ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../events/event-log.repository.js";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
+import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../events/event-log.repository.js";
 import { accessFor } from "../members/access.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
 import type { ConnectionGuard } from "./connection-guard.js";
@@ -23,7 +23,7 @@ import {
   socketViewOf,
   userRoom,
 } from "./rooms.js";
-import type { AccessSnapshot } from "./snapshot.js";
+import type { AttachSnapshot, AttachStanding } from "./snapshot.js";
 
 export interface OrgSocketData {
   orgId: string;
@@ -39,7 +39,7 @@ export type OrgNamespace = Namespace<ClientToServerEvents, ServerToClientEvents,
 export interface OrgStreamDeps {
   db: Db;
   log: Logger;
-  snapshot: (actor: Actor, orgId: string) => Promise<AccessSnapshot>;
+  snapshot: (actors: Actor[], orgId: string) => Promise<AttachSnapshot>;
   guard: ConnectionGuard;
 }
 
@@ -71,6 +71,9 @@ export class OrgStream {
   #queue: Promise<void> = Promise.resolve();
   /** Sockets whose replay runs outside the queue, by socket id, with the live events held for them. */
   readonly #replays = new Map<string, Backlog>();
+  /** Sockets waiting for the next batch attach, and that batch's queued task. */
+  readonly #arriving: OrgSocket[] = [];
+  #arrivingBatch: Promise<void> = Promise.resolve();
 
   constructor(
     readonly orgId: string,
@@ -121,34 +124,55 @@ export class OrgStream {
     });
   }
 
-  /** Authorizes against current state, replays `since`, joins rooms, then says `ready`. */
+  /**
+   * Authorizes against current state, replays `since`, joins rooms, then says `ready`. Sockets that
+   * arrive while an attach is queued join its batch: one snapshot serves them all.
+   */
   attach(socket: OrgSocket): Promise<void> {
-    return this.#enqueue(async () => {
+    this.#arriving.push(socket);
+    if (this.#arriving.length > 1) return this.#arrivingBatch;
+    this.#arrivingBatch = this.#enqueue(async () => {
+      const batch = this.#arriving.splice(0);
       try {
-        await this.#attach(socket);
+        await this.#attachBatch(batch);
       } catch (err) {
-        // Say nothing half-true to the client: drop the transport so it reconnects and retries.
-        this.deps.log.error({ err, orgId: this.orgId }, "attach failed; closing the connection");
-        socket.conn.close();
+        // Say nothing half-true to the clients: drop the transports so they reconnect and retry.
+        this.deps.log.error(
+          { err, orgId: this.orgId, sockets: batch.length },
+          "attach failed; closing the connections",
+        );
+        for (const socket of batch) if (!socket.data.view) socket.conn.close();
       }
     });
+    return this.#arrivingBatch;
   }
 
-  async #attach(socket: OrgSocket): Promise<void> {
-    if (socket.disconnected) return;
-    const { actor, since } = socket.data;
-    const snap = await this.deps.snapshot(actor, this.orgId);
-    if (!snap.credentialLive || !snap.access) {
-      // The key or session died, or access ended, between the handshake and now: the event that
-      // ended it (if any) is at or below the snapshot's head and so already applied here.
-      this.#revoke(socket, lostAccessReason(actor, snap));
-      return;
-    }
+  async #attachBatch(arrived: OrgSocket[]): Promise<void> {
+    const sockets = arrived.filter((s) => s.connected);
+    if (sockets.length === 0) return;
+    const snap = await this.deps.snapshot(
+      sockets.map((s) => s.data.actor),
+      this.orgId,
+    );
     // Everything applied so far committed before the snapshot, so delivered <= snap.head.
     if (this.delivered < 0) this.delivered = snap.head;
     else if (snap.head > this.delivered) await this.#fillTo(snap.head);
+    sockets.forEach((socket, i) => {
+      this.#admit(socket, snap.each[i] as AttachStanding, snap);
+    });
+  }
+
+  /** One socket of a batch: refused (revoked) or in its rooms, then `ready` or its replay. */
+  #admit(socket: OrgSocket, standing: AttachStanding, snap: AttachSnapshot): void {
     if (socket.disconnected) return;
-    const view = socketViewOf(snap.access, snap.projectIds);
+    const { actor, since } = socket.data;
+    if (!standing.credentialLive || !standing.access) {
+      // The key or session died, or access ended, between the handshake and now: the event that
+      // ended it (if any) is at or below the snapshot's head and so already applied.
+      this.#revoke(socket, lostAccessReason(actor, standing, snap.orgLive));
+      return;
+    }
+    const view = socketViewOf(standing.access, standing.projectIds);
     // In its rooms from now on, so every later access change finds it; a replaying socket is also
     // in ROOM_REPLAYING, which every broadcast skips: its live events wait in its backlog.
     socket.join([userRoom(view.userId), ...(actor.type === "api_key" ? [keyRoom(actor.keyId)] : [])]);
@@ -365,10 +389,10 @@ export class OrgStream {
 }
 
 /** The reason a socket hears when its attach finds its credential or access gone. */
-function lostAccessReason(actor: Actor, snap: AccessSnapshot): RevocationReason {
-  if (!snap.orgLive) return "org_deleted";
+function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive: boolean): RevocationReason {
+  if (!orgLive) return "org_deleted";
   if (actor.type === "api_key") return "api_key_revoked";
-  return snap.credentialLive ? "member_removed" : "session_revoked";
+  return standing.credentialLive ? "member_removed" : "session_revoked";
 }
 
 /** Longest a revocation holds back the broadcast that follows it. */

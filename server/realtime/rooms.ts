@@ -1,6 +1,6 @@
-import type { FullEvent } from "../events/event-log.repository.js";
 import type { Access, EventView } from "../auth/permissions.js";
 import { eventViewOf, isOwnerOnly } from "../auth/permissions.js";
+import type { FullEvent } from "../events/event-log.repository.js";
 
 /**
  * Rooms inside an org namespace encode who sees what (CONTRACT.md §3), so a live event is one
