@@ -144,7 +144,7 @@ export class ConnectionGuard {
 }
 
 /** A counting semaphore with a FIFO queue. */
-class Semaphore {
+export class Semaphore {
   #free: number;
   readonly #waiting: (() => void)[] = [];
 

@@ -14,9 +14,10 @@ import type { EventSink } from "../events/unit-of-work.js";
 import { loadAccess } from "../members/access.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
-import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection-guard.js";
+import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Semaphore } from "./connection-guard.js";
 import { type OrgNamespace, type OrgSocket, type OrgSocketData, OrgStream } from "./org-stream.js";
 import { type CredentialCheck, createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
+import { HandshakeTokenCache } from "./token-cache.js";
 
 export type OrgServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
 
@@ -37,6 +38,9 @@ export interface HubDeps {
   /** How often streams compare their cursor with the org's head (the bus-independent backstop). */
   headPollMs?: number;
 }
+
+/** Attach snapshots (one per batch of arriving sockets) running at once on a node. */
+const SNAPSHOTS_PER_NODE = 4;
 
 /** Bus channels (the bus adds the deployment prefix). */
 const orgChannel = (orgId: string) => `org.${orgId}`;
@@ -66,7 +70,18 @@ export async function createRealtimeHub(deps: HubDeps) {
   /** This node's commits awaiting acks: when their access change is applied here. */
   const localApplied = new Map<string, Promise<void>>();
   const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
-  const snapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialsLive);
+  const readSnapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialsLive);
+  // Attach snapshots are transactions: a storm of them (over many orgs) must leave the pool to HTTP.
+  const snapshots = new Semaphore(SNAPSHOTS_PER_NODE);
+  const snapshot: typeof readSnapshot = async (actors, orgId) => {
+    const release = await snapshots.acquire();
+    try {
+      return await readSnapshot(actors, orgId);
+    } finally {
+      release();
+    }
+  };
+  const tokens = new HandshakeTokenCache(deps.authenticator);
   const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
   io.engine.on("connection", (conn) => guard.track(conn));
 
@@ -84,6 +99,7 @@ export async function createRealtimeHub(deps: HubDeps) {
   });
 
   async function revokeSessionLocally(sessionId: string) {
+    tokens.dropSession(sessionId);
     await Promise.all(
       [...streams.values()].map(({ stream }) =>
         stream.revokeWhere(
@@ -162,7 +178,7 @@ export async function createRealtimeHub(deps: HubDeps) {
       const parsed = handshakeAuth.safeParse(socket.handshake.auth ?? {});
       const outcome = parsed.success
         ? await guard.admit(conn, async () => {
-            const actor = await deps.authenticator(parsed.data.token);
+            const actor = await tokens.resolve(parsed.data.token);
             if (!actor) return "unauthenticated" as const;
             const orgId = name.slice("/orgs/".length);
             if (!(await loadAccess(db, actor, orgId))) return "forbidden" as const;
