@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { DataDirLockedError } from "./db/embedded.js";
 import { startNode } from "./node.js";
 
-/** `npm start`: one node, configured from the environment (CONTRACT.md §1). */
+/** `npm start`: one node, configured from the environment (README, Quick start and Environment). */
 async function main() {
   let config: ReturnType<typeof loadConfig>;
   try {

@@ -1,5 +1,5 @@
 /**
- * Security regression: pins CONTRACT.md §2's role matrix. Every org-scoped route is called by an
+ * Security regression: pins the role matrix of docs/access.md. Every org-scoped route is called by an
  * owner, editor, viewer, a viewer who is a project editor, guests (project editor, project viewer,
  * not on the project) and a non-member, each against a fresh project, resource, member and
  * invitation, so that no call depends on another. A thing the caller cannot see is 404 (the org

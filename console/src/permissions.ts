@@ -6,7 +6,7 @@ export const ORG_ROLES = ["owner", "editor", "viewer", "guest"] as const satisfi
 export const RESOURCE_TYPES = ["vps", "domain", "hosting"] as const satisfies readonly ResourceType[];
 
 /**
- * The role matrix of CONTRACT.md §2 as the console needs it, in one place: views ask `can`, and
+ * The role matrix of docs/access.md as the console needs it, in one place: views ask `can`, and
  * nothing else compares role strings. The server decides; this only hides what would be refused.
  */
 const PERMISSIONS = {

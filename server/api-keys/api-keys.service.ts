@@ -5,10 +5,10 @@ import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import { hashToken } from "../auth/tokens.js";
 import type { Db } from "../db/database.js";
+import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../events/unit-of-work.js";
 import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
 import { notFound } from "../http/errors.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../events/unit-of-work.js";
 import * as repo from "./api-keys.repository.js";
 import type { ApiKeyRow } from "./api-keys.table.js";
 
@@ -86,7 +86,7 @@ export function createApiKeysService({ db, sink, log }: { db: Db; sink: EventSin
       });
     },
 
-    /** A member's keys go with them (CONTRACT.md §2). */
+    /** A member's keys go with them (docs/access.md). */
     onMemberRemoved: (async (scope, userId) => {
       for (const key of await repo.revokeKeysOfCreator(scope.trx, scope.head.orgId, userId, scope.head.now)) {
         await recordRevocation(scope, key, "creator_removed");

@@ -2,7 +2,7 @@ import type { OrgRole, ProjectRole } from "../../client-sdk/src/contract/index.j
 import { ORG_ROLES, OWNER_ONLY_EVENT_TYPES } from "../../client-sdk/src/contract/index.js";
 
 /**
- * The role matrix of CONTRACT.md §2, in one place. Services ask `can(access, permission)`;
+ * The role matrix (docs/access.md), in one place. Services ask `can(access, permission)`;
  * nothing else compares role strings.
  */
 export const PERMISSIONS = {
@@ -47,7 +47,7 @@ export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permiss
 }
 
 /**
- * Project roles only add rights (CONTRACT.md §5): seeing a project needs the org-wide view or any
+ * Project roles only add rights (docs/access.md): seeing a project needs the org-wide view or any
  * role on it; writing its resources needs `resources.write` or, for a user, the project's editor
  * role. An API key's rights come from its (capped) org role alone.
  */
@@ -63,7 +63,7 @@ const rank = (role: OrgRole) => ORG_ROLES.indexOf(role);
 /** The weaker of two roles (owner > editor > viewer > guest). */
 export const lesserRole = (a: OrgRole, b: OrgRole): OrgRole => (rank(a) >= rank(b) ? a : b);
 
-/** Which events of the log a viewer receives (CONTRACT.md §3, "who receives an event"). */
+/** Which events of the log a viewer receives (docs/access.md, "Who receives an event"). */
 export interface EventView {
   userId: string;
   /** Every event that is not owner-only. */

@@ -170,7 +170,7 @@ export interface LogFilter {
 export const WHOLE_LOG: LogFilter = { orgWide: true, ownerOnly: true, userId: "" };
 
 /**
- * Events with seq > since that a viewer may see, in seq order (CONTRACT.md §3). `limit` counts the
+ * Events with seq > since that a viewer may see, in seq order (docs/access.md). `limit` counts the
  * viewer's events, not raw rows; `untilSeq` bounds the read (inclusive) when given.
  */
 export async function listEventsForView(

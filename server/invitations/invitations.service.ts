@@ -3,7 +3,7 @@
  * carries `PUBLIC_URL/invite/<token>`; the holder reads it and, signed in with that address,
  * accepts it once.
  *
- * Choices where CONTRACT.md is silent (after GitHub and WorkOS):
+ * Our choices (README, Decisions) (after GitHub and WorkOS):
  * - Tokens are 32 random bytes (base64url, 43 characters); only their SHA-256 is stored. A resend
  *   replaces the token, so the old link is then unknown (404), and restarts the 7 days.
  * - One pending invitation per email and org: inviting again is 409 `conflict` (resend or revoke

@@ -19,7 +19,7 @@ export interface OrgsServiceDeps {
   config: Pick<Config, "ORGS_PER_USER_PER_HOUR">;
 }
 
-/** Guests see the name and their role only (CONTRACT.md §5). */
+/** Guests see the name and their role only (docs/access.md). */
 export function toOrg(
   row: Pick<OrgRow, "id" | "name" | "settings" | "created_at">,
   access: Pick<Access, "role" | "isApiKey" | "audit">,

@@ -3,7 +3,7 @@ import { eventViewOf, isOwnerOnly } from "../auth/permissions.js";
 import type { FullEvent } from "../events/event-log.repository.js";
 
 /**
- * Rooms inside an org namespace encode who sees what (CONTRACT.md §3), so a live event is one
+ * Rooms inside an org namespace encode who sees what (docs/access.md), so a live event is one
  * or two room broadcasts and needs no lookup:
  * - `audit`: sees every event with `context` and `hash` (owners, audit API keys);
  * - `owners`: sees owner-only types without them (an owner-role API key without audit);

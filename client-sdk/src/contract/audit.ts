@@ -43,7 +43,7 @@ export function typesMatching(action: string): string[] {
   return EVENT_TYPES.filter((t) => t.startsWith(prefix));
 }
 
-/** CSV columns of the export (CONTRACT.md §5), in order. */
+/** CSV columns of the export (README, Decisions: Audit log), in order. */
 export const AUDIT_CSV_COLUMNS = [
   "seq",
   "occurredAt",
