@@ -1,5 +1,5 @@
 import type { Executor } from "../db/database.js";
-import { chainHash, rowToEvent } from "./event-log.repository.js";
+import { chainHash, logRowsFrom, rowToEvent } from "./event-log.repository.js";
 
 export interface ChainReport {
   ok: boolean;
@@ -19,14 +19,7 @@ export async function verifyChain(db: Executor, orgId: string, anchor = { seq: 0
   let expectedSeq = anchor.seq + 1;
   let checked = 0;
   for (;;) {
-    const rows = await db
-      .selectFrom("events")
-      .selectAll()
-      .where("org_id", "=", orgId)
-      .where("seq", ">=", expectedSeq)
-      .orderBy("seq")
-      .limit(PAGE)
-      .execute();
+    const rows = await logRowsFrom(db, orgId, expectedSeq, PAGE);
     for (const row of rows) {
       const { hash, subjectUserId: _s, ...body } = rowToEvent(row);
       const intact =

@@ -259,6 +259,29 @@ export async function prunePrefix(trx: Trx, orgId: string, cutoff: Date, batch: 
   return Number(result.numDeletedRows);
 }
 
+/** The heads of many orgs at once (the streams' backstop poll), by org id. */
+export async function headsOf(db: Executor, orgIds: string[]): Promise<Map<string, number>> {
+  if (orgIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("event_heads")
+    .select(["org_id", "seq"])
+    .where(sql<boolean>`org_id = any(${orgIds}::uuid[])`)
+    .execute();
+  return new Map(rows.map((h) => [h.org_id, Number(h.seq)]));
+}
+
+/** Raw rows from `fromSeq` on, in seq order, for walking the chain. */
+export function logRowsFrom(db: Executor, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
+  return db
+    .selectFrom("events")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("seq", ">=", fromSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
 export async function headSeq(db: Executor, orgId: string): Promise<number> {
   const row = await db.selectFrom("event_heads").select("seq").where("org_id", "=", orgId).executeTakeFirst();
   return row ? Number(row.seq) : 0;

@@ -3,6 +3,7 @@ import { type Actor, principalUserId } from "../auth/actor.js";
 import { type Access, can, lesserRole, type Permission } from "../auth/permissions.js";
 import type { Executor } from "../db/database.js";
 import { AppError, notFound } from "../http/errors.js";
+import { roleInLiveOrg } from "./members.repository.js";
 
 /**
  * What `actor` may do in `orgId`, from current state; undefined when the org does not exist, is
@@ -11,15 +12,8 @@ import { AppError, notFound } from "../http/errors.js";
 export async function loadAccess(db: Executor, actor: Actor, orgId: string): Promise<Access | undefined> {
   if (actor.type === "api_key" && actor.orgId !== orgId) return undefined;
   const userId = principalUserId(actor);
-  const row = await db
-    .selectFrom("memberships")
-    .innerJoin("orgs", "orgs.id", "memberships.org_id")
-    .select("memberships.role")
-    .where("memberships.org_id", "=", orgId)
-    .where("memberships.user_id", "=", userId)
-    .where("orgs.deleted_at", "is", null)
-    .executeTakeFirst();
-  return row && accessFor(actor, orgId, row.role);
+  const role = await roleInLiveOrg(db, orgId, userId);
+  return role && accessFor(actor, orgId, role);
 }
 
 /** Access given the principal's membership role: an API key is capped by its creator's role. */

@@ -81,3 +81,16 @@ export async function rolesIn(db: Executor, orgId: string, userIds: string[]): P
     .execute();
   return new Map(rows.map((r) => [r.user_id, r.role]));
 }
+
+/** A user's role in an org that is not deleted; undefined without a membership. */
+export async function roleInLiveOrg(db: Executor, orgId: string, userId: string): Promise<OrgRole | undefined> {
+  const row = await db
+    .selectFrom("memberships")
+    .innerJoin("orgs", "orgs.id", "memberships.org_id")
+    .select("memberships.role")
+    .where("memberships.org_id", "=", orgId)
+    .where("memberships.user_id", "=", userId)
+    .where("orgs.deleted_at", "is", null)
+    .executeTakeFirst();
+  return row?.role;
+}

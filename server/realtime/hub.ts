@@ -9,7 +9,7 @@ import type { SessionRevocations } from "../auth/auth.service.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Bus } from "../bus/index.js";
 import type { Db } from "../db/database.js";
-import type { FullEvent } from "../events/event-log.repository.js";
+import { type FullEvent, headsOf } from "../events/event-log.repository.js";
 import type { EventSink } from "../events/unit-of-work.js";
 import { loadAccess } from "../members/access.js";
 import { changesAccess } from "./access-effects.js";
@@ -218,12 +218,7 @@ export async function createRealtimeHub(deps: HubDeps) {
   async function pollHeads() {
     const active = [...streams.values()].map((e) => e.stream).filter((s) => s.delivered >= 0);
     if (active.length === 0) return;
-    const heads = await db
-      .selectFrom("event_heads")
-      .select(["org_id", "seq"])
-      .where("org_id", "in", [...new Set(active.map((s) => s.orgId))])
-      .execute();
-    const headOf = new Map(heads.map((h) => [h.org_id, Number(h.seq)]));
+    const headOf = await headsOf(db, [...new Set(active.map((s) => s.orgId))]);
     await Promise.all(active.map((s) => s.syncTo(headOf.get(s.orgId) ?? 0)));
   }
   const catchUp = () => void pollHeads().catch((err) => log.warn({ err }, "head poll failed"));
