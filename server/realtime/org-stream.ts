@@ -12,6 +12,7 @@ import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../e
 import { accessFor } from "../members/access.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
 import type { ConnectionGuard } from "./connection-guard.js";
+import { flushed, lostAccessReason } from "./revocation.js";
 import {
   audienceRooms,
   deliveryRooms,
@@ -386,36 +387,4 @@ export class OrgStream {
       for (const socket of this.nsp.sockets.values()) if (match(socket)) this.#revoke(socket, reason);
     });
   }
-}
-
-/** The reason a socket hears when its attach finds its credential or access gone. */
-function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive: boolean): RevocationReason {
-  if (!orgLive) return "org_deleted";
-  if (actor.type === "api_key") return "api_key_revoked";
-  return standing.credentialLive ? "member_removed" : "session_revoked";
-}
-
-/** Longest a revocation holds back the broadcast that follows it. */
-const FLUSH_WAIT_MS = 20;
-
-/**
- * Waits (briefly) until the revoked sockets' transports have written `revoked` and the disconnect.
- * Engine.io holds a socket's second packet until its first is written; without this wait the
- * disconnect would queue behind the broadcast that follows to every other socket.
- */
-function flushed(sockets: OrgSocket[]): Promise<void> {
-  const pending = sockets
-    .map((s) => s.conn.transport)
-    .filter((t) => !t.writable)
-    .map(
-      (t) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, FLUSH_WAIT_MS);
-          t.once("drain", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-    );
-  return pending.length > 0 ? Promise.all(pending).then(() => {}) : Promise.resolve();
 }
