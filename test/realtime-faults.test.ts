@@ -37,6 +37,15 @@ async function twoNodesOnPrivateRedis(env: Record<string, string>) {
   return { redis, a: nodes[0]!, b: nodes[1]! };
 }
 
+/** Waits until the node's /readyz is 200: its database and its bus (the publishing connection) answer. */
+async function busAnswers(node: OrgwireNode, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await node.app.request("/readyz")).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`node ${node.config.NODE_ID} not ready after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
 describe("Redis outage", () => {
   for (const [label, env] of [
     ["gap-fill on reconnect (head poller off)", { HEAD_POLL_MS: "3600000" }],
@@ -68,6 +77,11 @@ describe("Redis outage", () => {
         await sleep(300);
         await redis.start();
         await Promise.all([onA.waitForSeq(22, 15_000), onB.waitForSeq(22, 15_000)]);
+        // Seq 22 on b proves b's subscriber connection is back (its reconnect did the gap-fill),
+        // not that a's publisher connection is: each node has two, and they reconnect on their own
+        // schedules. A change published before a's publisher is back is lost on the bus, and with
+        // the head poller off nothing would ever fill it. "Redis is back" is what each node says.
+        await Promise.all([busAnswers(a), busAnswers(b)]);
       }
       await call(a, "PATCH", `/v1/orgs/${org.id}`, { token: owner.token, body: { name: "after" } }); // 23
       await Promise.all([onA.waitForSeq(23, 15_000), onB.waitForSeq(23, 15_000)]);

@@ -2,8 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { apiKeyList, createApiKeyBody, createdApiKey } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { pageQuery } from "../http/cursor.js";
 import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
@@ -17,6 +17,10 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/api-keys",
+      operationId: "listApiKeys",
+      summary: "List API keys",
+      description:
+        "The keys that still work (neither revoked nor expired), without their secrets: `prefix` tells them apart. Owners signed in as users.",
       tags: ["api-keys"],
       security: bearer,
       middleware: guard,
@@ -30,6 +34,10 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
     createRoute({
       method: "post",
       path: "/orgs/{orgId}/api-keys",
+      operationId: "createApiKey",
+      summary: "Create an API key",
+      description:
+        "A key works on this organization only, with the lesser of its `role` and its creator's current role; `audit: true` lets it read the audit log while its creator is an owner. The secret is in this answer and nowhere else. Owners signed in as users.",
       tags: ["api-keys"],
       security: bearer,
       middleware: guard,
@@ -47,6 +55,10 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
     createRoute({
       method: "delete",
       path: "/orgs/{orgId}/api-keys/{keyId}",
+      operationId: "revokeApiKey",
+      summary: "Revoke an API key",
+      description:
+        "From now on the key gets 401, and its live subscriptions are revoked on every node before this answers. Owners signed in as users.",
       tags: ["api-keys"],
       security: bearer,
       // No body to validate, so no early check: the service checks under the org's lock.

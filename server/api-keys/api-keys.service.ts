@@ -4,10 +4,10 @@ import type { ApiKey, CreateApiKeyBody, CreatedApiKey } from "../../client-sdk/s
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
 import { hashToken } from "../auth/tokens.js";
+import { notFound } from "../core/errors.js";
+import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../events/unit-of-work.js";
-import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { notFound } from "../http/errors.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
 import * as repo from "./api-keys.repository.js";
 import type { ApiKeyRow } from "./api-keys.table.js";

@@ -1,16 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { z } from "zod";
-import {
-  auditExportQuery,
-  auditQuery,
-  chainReport,
-  errorEnvelope,
-  eventPage,
-} from "../../client-sdk/src/contract/index.js";
+import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
-import { bearer, orgParams, responses } from "../http/openapi.js";
+import { bearer, errorResponses, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
 import type { AuditLogsService } from "./audit-logs.service.js";
@@ -31,6 +25,10 @@ export function auditLogsRoutes(
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/audit-logs",
+      operationId: "listAuditLogs",
+      summary: "Search the audit log",
+      description:
+        "Entries newest first, with their context (actor, client address, user agent, request id) and hash. Filters: `actorId`, `action` (a type such as `member.removed` or a prefix such as `member.*`), `projectId`, `from` and `to`. Owners, and API keys created with `audit: true`.",
       tags,
       security: bearer,
       middleware: guard,
@@ -44,6 +42,10 @@ export function auditLogsRoutes(
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/audit-logs/export",
+      operationId: "exportAuditLogs",
+      summary: "Export the audit log",
+      description:
+        "The matching entries oldest first, streamed in constant memory as CSV (RFC 4180, with a header row) or NDJSON (one full entry per line). Each node runs at most `AUDIT_EXPORT_MAX_CONCURRENT` exports at once; past it 503 `unavailable` with `Retry-After`.",
       tags,
       security: bearer,
       middleware: guard,
@@ -53,11 +55,7 @@ export function auditLogsRoutes(
           description: "the entries oldest first, streamed: CSV (RFC 4180, header row) or NDJSON (full envelopes)",
           content: { "text/csv": { schema: z.string() }, "application/x-ndjson": { schema: z.string() } },
         },
-        503: {
-          description: "the node runs AUDIT_EXPORT_MAX_CONCURRENT exports already: retry after `Retry-After` seconds",
-          content: { "application/json": { schema: errorEnvelope } },
-        },
-        default: { content: { "application/json": { schema: errorEnvelope } }, description: "error envelope" },
+        ...errorResponses([503]),
       },
     }),
     (c) => {
@@ -93,6 +91,10 @@ export function auditLogsRoutes(
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/audit-logs/verify",
+      operationId: "verifyAuditChain",
+      summary: "Verify the audit hash chain",
+      description:
+        "Walks the hash chain from its anchor (the last entry pruned by retention, if any) to the head, and reports whether it holds and, if not, the first broken `seq`.",
       tags,
       security: bearer,
       middleware: guard,

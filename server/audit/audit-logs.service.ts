@@ -8,12 +8,12 @@ import {
 } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
+import { invalidRequest } from "../core/errors.js";
+import { decodeCursor, encodeCursor } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { verifyChain } from "../events/chain.js";
 import { type FullEvent, projectEvent, rowToEvent } from "../events/event-log.repository.js";
 import { type EventSink, mutateOrgAsOutsider } from "../events/unit-of-work.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
-import { invalidRequest } from "../http/errors.js";
 import { auditExportPage, auditPage, type LogPosition, logHeadAndAnchor } from "./audit-logs.repository.js";
 import { csvRecord } from "./csv.js";
 

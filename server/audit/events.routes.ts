@@ -13,6 +13,10 @@ export function eventsRoutes(service: EventsService, deps: { db: Db; authenticat
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/events",
+      operationId: "listEvents",
+      summary: "Read the event log",
+      description:
+        "The events the caller may see after `since`, in `seq` order. `nextCursor` is the `since` of the next page, or null at the end. The same events arrive live over Socket.IO.",
       tags: ["events"],
       security: bearer,
       middleware: [authenticate(deps.authenticator), orgAccess(deps.db, "org.read")],

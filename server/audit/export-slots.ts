@@ -1,4 +1,4 @@
-import { AppError } from "../http/errors.js";
+import { AppError } from "../core/errors.js";
 
 /** What a refused export is told to wait: exports take seconds, and another node may be free now. */
 const RETRY_AFTER_SECONDS = "2";

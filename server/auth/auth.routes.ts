@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authResult, loginBody, me, signupBody } from "../../client-sdk/src/contract/index.js";
-import { bearer, jsonBody, noContent, responses } from "../http/openapi.js";
+import { bearer, jsonBody, noContent, noToken, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import type { UserActor } from "./actor.js";
 import type { AuthService } from "./auth.service.js";
@@ -14,9 +14,14 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
     createRoute({
       method: "post",
       path: "/auth/signup",
+      operationId: "signup",
+      summary: "Create an account",
+      description:
+        "Creates a user and signs them in: the answer carries a session token for `Authorization: Bearer`. An email already taken is 409 `conflict`; signups per client address are limited by `SIGNUPS_PER_IP_PER_HOUR` (429).",
       tags: ["auth"],
+      security: noToken,
       request: jsonBody(signupBody),
-      responses: responses(201, authResult, "account created, with a session token"),
+      responses: responses(201, authResult, "account created, with a session token", [409, 429]),
     }),
     async (c) => c.json(await service.signup(c.req.valid("json"), c.var.requestContext.ip), 201),
   );
@@ -25,9 +30,14 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
     createRoute({
       method: "post",
       path: "/auth/login",
+      operationId: "login",
+      summary: "Log in",
+      description:
+        "Exchanges an email and password for a new session token. A wrong email or password is 401. After `LOGIN_MAX_FAILURES` failures for one email within `LOGIN_WINDOW_SECONDS`, 429 until the window ends.",
       tags: ["auth"],
+      security: noToken,
       request: jsonBody(loginBody),
-      responses: responses(200, authResult, "a new session token"),
+      responses: responses(200, authResult, "a new session token", [401, 429]),
     }),
     async (c) => c.json(await service.login(c.req.valid("json")), 200),
   );
@@ -36,6 +46,10 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
     createRoute({
       method: "post",
       path: "/auth/logout",
+      operationId: "logout",
+      summary: "Log out",
+      description:
+        "Revokes the session. Its live subscriptions are revoked on every node before this answers. Session tokens only: an API key gets 403.",
       tags: ["auth"],
       security: bearer,
       middleware: [sessionOnly],
@@ -51,6 +65,10 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
     createRoute({
       method: "get",
       path: "/me",
+      operationId: "getMe",
+      summary: "Get the signed-in user",
+      description:
+        "The user behind the session token, and the organizations they belong to with their role in each. Session tokens only: an API key gets 403.",
       tags: ["auth"],
       security: bearer,
       middleware: [sessionOnly],

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { LoginBody, SignupBody, User } from "../../client-sdk/src/contract/index.js";
 import type { Config } from "../config.js";
+import { AppError, unauthenticated } from "../core/errors.js";
+import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
-import { AppError, unauthenticated } from "../http/errors.js";
-import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { listOrgsOfUser } from "../orgs/orgs.repository.js";
 import type { UserActor } from "./actor.js";
 import * as repo from "./auth.repository.js";

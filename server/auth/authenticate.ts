@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import { AppError, unauthenticated } from "../core/errors.js";
 import type { Db } from "../db/database.js";
-import { AppError, unauthenticated } from "../http/errors.js";
 import type { Actor } from "./actor.js";
 import { findLiveSession, touchSession } from "./auth.repository.js";
 import { type SessionLifetimeConfig, sessionCutoffs, touchIntervalMs } from "./session-lifetime.js";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
-import type { RateLimiter } from "../http/rate-limit.js";
 import { authRoutes } from "./auth.routes.js";
 import { createAuthService, type SessionRevocations } from "./auth.service.js";
 import type { TokenAuthenticator } from "./authenticate.js";

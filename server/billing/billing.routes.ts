@@ -15,6 +15,9 @@ export function billingRoutes(service: BillingService, deps: { db: Db; authentic
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/billing",
+      operationId: "getBilling",
+      summary: "Get the billing profile",
+      description: "Every field is null until the first PUT. Owners.",
       tags: ["billing"],
       security: bearer,
       middleware: guard,
@@ -28,6 +31,10 @@ export function billingRoutes(service: BillingService, deps: { db: Db; authentic
     createRoute({
       method: "put",
       path: "/orgs/{orgId}/billing",
+      operationId: "setBilling",
+      summary: "Replace the billing profile",
+      description:
+        "Replaces the profile whole. Its `billing.updated` event names the fields that changed, never their values. Owners.",
       tags: ["billing"],
       security: bearer,
       middleware: guard,

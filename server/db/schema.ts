@@ -1,7 +1,7 @@
 import type { ApiKeysTable } from "../api-keys/api-keys.table.js";
-import type { EventHeadsTable, EventsTable } from "../events/events.table.js";
 import type { SessionsTable, UsersTable } from "../auth/auth.table.js";
 import type { BillingProfilesTable } from "../billing/billing.table.js";
+import type { EventHeadsTable, EventsTable } from "../events/events.table.js";
 import type { InvitationsTable } from "../invitations/invitations.table.js";
 import type { MembershipsTable } from "../members/members.table.js";
 import type { OrgsTable } from "../orgs/orgs.table.js";

@@ -2,8 +2,8 @@ import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { actorRef, principalUserId } from "../auth/actor.js";
 import type { Access, Permission } from "../auth/permissions.js";
+import { notFound } from "../core/errors.js";
 import type { Db, Trx } from "../db/database.js";
-import { notFound } from "../http/errors.js";
 import { accessFor, requirePermission } from "../members/access.js";
 import {
   appendEvent,

@@ -1,11 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
+import { AppError } from "../core/errors.js";
 import { apiHeaders } from "./api-headers.js";
 import { consoleMiddleware } from "./console.js";
 import type { AppEnv } from "./context.js";
-import { AppError, errorResponse } from "./errors.js";
+import { errorResponse } from "./errors.js";
 import { methodAwareNotFound } from "./fallbacks.js";
+import { nodeRoutes } from "./node-routes.js";
 import { wellFormedQuery } from "./query-encoding.js";
 import { requestContext } from "./request-context.js";
 import type { Router } from "./router.js";
@@ -38,19 +40,9 @@ export function createHttpApp(options: HttpAppOptions) {
     }),
   );
 
-  app.get("/healthz", (c) => c.json({ ok: options.health.live() }, options.health.live() ? 200 : 503));
-  app.get("/readyz", async (c) => {
-    const ready = await options.health.ready();
-    return c.json({ ok: ready }, ready ? 200 : 503);
-  });
-
   for (const router of options.routers) app.route("/v1", router);
-
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Orgwire", version: "1.0.0", description: "Real-time organizations backend (CONTRACT.md v1)" },
-  });
+  // /healthz, /readyz and /openapi.json (built from every route above, see ./openapi-document.ts).
+  nodeRoutes(app, options.health);
 
   // The web console, after every API route: it leaves /v1 and the node's own paths alone.
   app.use("*", consoleMiddleware());

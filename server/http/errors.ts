@@ -3,36 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../../client-sdk/src/contract/index.js";
-
-/** The one error type services throw; `status` follows from `code` (the contract's table). */
-export class AppError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-    /** Extra response headers, such as Retry-After. */
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.status = ERROR_STATUS[code];
-  }
-
-  toJSON() {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.details === undefined ? {} : { details: this.details }),
-      },
-    };
-  }
-}
-
-export const notFound = (what = "resource") => new AppError("not_found", `${what} not found`);
-export const forbidden = (message = "you may not do this") => new AppError("forbidden", message);
-export const unauthenticated = () => new AppError("unauthenticated", "a valid bearer token is required");
-export const invalidRequest = (message: string, details?: unknown) => new AppError("invalid_request", message, details);
+import { AppError, invalidRequest } from "../core/errors.js";
 
 /** Maps anything thrown to the error envelope, in one place. Unknown errors are 500 and logged. */
 export function toAppError(error: unknown): AppError {

@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
-import { AppError, errorResponse, notFound } from "./errors.js";
+import { AppError, notFound } from "../core/errors.js";
+import { errorResponse } from "./errors.js";
 
 /**
  * 404 for unknown paths, 405 for a known path with another method. Route patterns are read from

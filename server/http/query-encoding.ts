@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { invalidRequest } from "./errors.js";
+import { invalidRequest } from "../core/errors.js";
 
 /**
  * A query string must be percent-encoded UTF-8. Hono keeps a sequence it cannot decode as the

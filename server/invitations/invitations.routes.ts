@@ -10,9 +10,9 @@ import {
 } from "../../client-sdk/src/contract/index.js";
 import type { UserActor } from "../auth/actor.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { pageQuery } from "../http/cursor.js";
-import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
+import { bearer, idParam, jsonBody, noContent, noToken, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
 import type { InvitationsService } from "./invitations.service.js";
@@ -32,11 +32,15 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "post",
       path: "/orgs/{orgId}/invitations",
+      operationId: "createInvitation",
+      summary: "Invite someone by email",
+      description:
+        "Owners. Mails a link valid for 7 days; `projects` adds project roles on acceptance. A pending invitation for the email is 409 `conflict`, a member 409 `already_member`, an email outside `settings.authentication.allowedEmailDomains` 403 `domain_not_allowed`. Limited by `INVITATIONS_PER_ORG_PER_HOUR` and `INVITATIONS_PER_USER_PER_HOUR` (429).",
       tags: ["invitations"],
       security: bearer,
       middleware: owner,
       request: { params: orgParams, ...jsonBody(createInvitationBody) },
-      responses: responses(201, invitation, "the invitation; the mail with its link is sent"),
+      responses: responses(201, invitation, "the invitation; the mail with its link is sent", [409, 429]),
     }),
     async (c) =>
       c.json(
@@ -49,6 +53,9 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/invitations",
+      operationId: "listInvitations",
+      summary: "List pending invitations",
+      description: "Invitations neither accepted, revoked nor expired, oldest first. Owners.",
       tags: ["invitations"],
       security: bearer,
       middleware: owner,
@@ -62,6 +69,9 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "delete",
       path: "/orgs/{orgId}/invitations/{invitationId}",
+      operationId: "revokeInvitation",
+      summary: "Revoke an invitation",
+      description: "Its link answers 404 from now on. Owners.",
       tags: ["invitations"],
       security: bearer,
       // No body to validate, so no early check: the service checks under the org's lock.
@@ -80,11 +90,20 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "post",
       path: "/orgs/{orgId}/invitations/{invitationId}/resend",
+      operationId: "resendInvitation",
+      summary: "Resend an invitation",
+      description:
+        "Replaces the token (the old link then answers 404), restarts the 7 days and mails the link again, after the same checks and limits as an invitation. Owners.",
       tags: ["invitations"],
       security: bearer,
       middleware: owner,
       request: { params: invitationParams },
-      responses: responses(200, invitation, "a new link (the old one is dead) and a new 7-day expiry; mailed again"),
+      responses: responses(
+        200,
+        invitation,
+        "a new link (the old one is dead) and a new 7-day expiry; mailed again",
+        [409, 429],
+      ),
     }),
     async (c) => {
       const { orgId, invitationId } = c.req.valid("param");
@@ -96,9 +115,14 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "get",
       path: "/invitations/{token}",
+      operationId: "previewInvitation",
+      summary: "Preview an invitation",
+      description:
+        "What the mailed link offers: the organization, the invited email, the role and the expiry. No token needed. An unknown or revoked invitation is 404, a used or expired one 410.",
       tags: ["invitations"],
+      security: noToken,
       request: { params: tokenParams },
-      responses: responses(200, invitationPreview, "the org, email, role and expiry; 410 when used or expired"),
+      responses: responses(200, invitationPreview, "the org, email, role and expiry; 410 when used or expired", [410]),
     }),
     async (c) => c.json(await service.preview(c.req.valid("param").token), 200),
   );
@@ -107,11 +131,15 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     createRoute({
       method: "post",
       path: "/invitations/{token}/accept",
+      operationId: "acceptInvitation",
+      summary: "Accept an invitation",
+      description:
+        "Joins the organization with the invited role (and project roles), as the signed-in user, whose email must be the invited one (403 otherwise). Used or expired is 410, already a member 409 `already_member`. Session tokens only.",
       tags: ["invitations"],
       security: bearer,
       middleware: [session],
       request: { params: tokenParams },
-      responses: responses(200, acceptedInvitation, "joined: the org and the role"),
+      responses: responses(200, acceptedInvitation, "joined: the org and the role", [409, 410]),
     }),
     async (c) =>
       c.json(await service.accept(c.var.actor as UserActor, c.var.requestContext, c.req.valid("param").token), 200),

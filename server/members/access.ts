@@ -1,8 +1,8 @@
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
 import { type Actor, principalUserId } from "../auth/actor.js";
 import { type Access, can, lesserRole, type Permission } from "../auth/permissions.js";
+import { AppError, notFound } from "../core/errors.js";
 import type { Executor } from "../db/database.js";
-import { AppError, notFound } from "../http/errors.js";
 import { roleInLiveOrg } from "./members.repository.js";
 
 /**

@@ -1,9 +1,9 @@
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import type { Access } from "../auth/permissions.js";
+import { AppError, notFound } from "../core/errors.js";
+import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { AppError, notFound } from "../http/errors.js";
 import { type EventSink, type MutationScope, mutateOrg } from "../events/unit-of-work.js";
 import * as repo from "./members.repository.js";
 

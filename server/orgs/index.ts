@@ -1,8 +1,8 @@
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Config } from "../config.js";
+import type { RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
 import type { EventSink } from "../events/unit-of-work.js";
-import type { RateLimiter } from "../http/rate-limit.js";
 import { orgsRoutes } from "./orgs.routes.js";
 import { createOrgsService } from "./orgs.service.js";
 

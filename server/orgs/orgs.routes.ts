@@ -2,8 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { createOrgBody, org, orgList, updateOrgBody } from "../../client-sdk/src/contract/index.js";
 import type { UserActor } from "../auth/actor.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { pageQuery } from "../http/cursor.js";
 import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
@@ -18,11 +18,15 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
     createRoute({
       method: "post",
       path: "/orgs",
+      operationId: "createOrg",
+      summary: "Create an organization",
+      description:
+        "Creates an organization whose owner is the caller. Session tokens only; limited by `ORGS_PER_USER_PER_HOUR` (429).",
       tags: ["orgs"],
       security: bearer,
       middleware: [session],
       request: jsonBody(createOrgBody),
-      responses: responses(201, org, "the new organization; the caller is its owner"),
+      responses: responses(201, org, "the new organization; the caller is its owner", [429]),
     }),
     async (c) => c.json(await service.create(c.var.actor as UserActor, c.var.requestContext, c.req.valid("json")), 201),
   );
@@ -31,6 +35,9 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
     createRoute({
       method: "get",
       path: "/orgs",
+      operationId: "listOrgs",
+      summary: "List your organizations",
+      description: "The organizations the signed-in user belongs to, oldest first. Session tokens only.",
       tags: ["orgs"],
       security: bearer,
       middleware: [session],
@@ -44,6 +51,10 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
     createRoute({
       method: "get",
       path: "/orgs/{orgId}",
+      operationId: "getOrg",
+      summary: "Get an organization",
+      description:
+        "The organization, the caller's role in it, its settings and creation time. Guests see `{id, name, role}` only.",
       tags: ["orgs"],
       security: bearer,
       middleware: [anyToken, orgAccess(deps.db, "org.read")],
@@ -57,6 +68,10 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
     createRoute({
       method: "patch",
       path: "/orgs/{orgId}",
+      operationId: "updateOrg",
+      summary: "Update an organization",
+      description:
+        "Renames the organization and/or replaces settings objects: each object named (`preferences`, `notifications`, `authentication`) is replaced whole, the others are kept. Owners; `settings.auditRetentionDays` only by an owner signed in as a user (an API key gets 403).",
       tags: ["orgs"],
       security: bearer,
       middleware: [anyToken, orgAccess(deps.db, "org.manage")],
@@ -74,6 +89,10 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
     createRoute({
       method: "delete",
       path: "/orgs/{orgId}",
+      operationId: "deleteOrg",
+      summary: "Delete an organization",
+      description:
+        "Soft delete, by an owner signed in as a user: from then on every route about the organization answers 404, and every socket of it is revoked (`org_deleted`) before this answers.",
       tags: ["orgs"],
       security: bearer,
       // No body to validate, so no early check: the service checks under the org's lock.

@@ -3,11 +3,11 @@ import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/con
 import type { Actor, RequestContext, UserActor } from "../auth/actor.js";
 import { type Access, can } from "../auth/permissions.js";
 import type { Config } from "../config.js";
+import { forbidden, notFound } from "../core/errors.js";
+import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
+import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
 import { type EventSink, mutateOrg, openOrgLog } from "../events/unit-of-work.js";
-import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { forbidden, notFound } from "../http/errors.js";
-import { enforceLimit, type RateLimiter } from "../http/rate-limit.js";
 import { insertMembership } from "../members/members.repository.js";
 import * as repo from "./orgs.repository.js";
 import type { OrgRow } from "./orgs.table.js";

@@ -3,10 +3,10 @@ import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../auth/permissions.js";
+import { forbidden, notFound } from "../core/errors.js";
 import type { Db, Executor } from "../db/database.js";
-import { forbidden, notFound } from "../http/errors.js";
-import { accessToPathOrg } from "../http/org-access.js";
 import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../events/unit-of-work.js";
+import { accessToPathOrg } from "../http/org-access.js";
 import { findProjectWithRole } from "./projects.repository.js";
 import type { ProjectRow } from "./projects.table.js";
 

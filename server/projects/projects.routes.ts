@@ -9,8 +9,8 @@ import {
   updateProjectBody,
 } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { pageQuery } from "../http/cursor.js";
 import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
@@ -29,6 +29,9 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/projects",
+      operationId: "listProjects",
+      summary: "List projects",
+      description: "The organization's projects, oldest first; guests see only the projects they have a role on.",
       tags,
       security: bearer,
       middleware: [auth, orgAccess(deps.db, "org.read")],
@@ -42,6 +45,9 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "post",
       path: "/orgs/{orgId}/projects",
+      operationId: "createProject",
+      summary: "Create a project",
+      description: "Owners and editors.",
       tags,
       security: bearer,
       middleware: [auth, orgAccess(deps.db, "projects.write")],
@@ -59,6 +65,9 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/projects/{projectId}",
+      operationId: "getProject",
+      summary: "Get a project",
+      description: "A project the caller may see (guests: only those they have a role on).",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "read")],
@@ -72,6 +81,9 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "patch",
       path: "/orgs/{orgId}/projects/{projectId}",
+      operationId: "renameProject",
+      summary: "Rename a project",
+      description: "Owners and editors.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "projects.write")],
@@ -91,6 +103,10 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "delete",
       path: "/orgs/{orgId}/projects/{projectId}",
+      operationId: "deleteProject",
+      summary: "Delete a project",
+      description:
+        "Deletes its resources (one `resource.deleted` event each), then the project roles on it, then the project. Owners and editors.",
       tags,
       security: bearer,
       // No body to validate, so no early check: the service checks under the org's lock.
@@ -109,6 +125,9 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "get",
       path: "/orgs/{orgId}/projects/{projectId}/members",
+      operationId: "listProjectMembers",
+      summary: "List project members",
+      description: "The members with a role on this project, and that role. Whoever may see the project.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "read")],
@@ -122,6 +141,10 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "put",
       path: "/orgs/{orgId}/projects/{projectId}/members/{userId}",
+      operationId: "setProjectMember",
+      summary: "Set a member's project role",
+      description:
+        "Gives an organization member a role (`editor` or `viewer`) on this project, or changes it; the same role again writes no event. Owners.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "org.manage")],
@@ -139,6 +162,10 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     createRoute({
       method: "delete",
       path: "/orgs/{orgId}/projects/{projectId}/members/{userId}",
+      operationId: "removeProjectMember",
+      summary: "Remove a project role",
+      description:
+        "Takes the member's role on this project away; a guest stops receiving the project's events at once. Owners.",
       tags,
       security: bearer,
       middleware: [auth],

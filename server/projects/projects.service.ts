@@ -8,12 +8,12 @@ import type {
 } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { type Access, can } from "../auth/permissions.js";
+import { notFound } from "../core/errors.js";
+import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { notFound } from "../http/errors.js";
+import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
 import { findMember } from "../members/members.repository.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
 import { deleteResourcesOfProject } from "../resources/resources.service.js";
 import { mutateInProject, type ProjectAccess } from "./project-access.js";
 import * as repo from "./projects.repository.js";

@@ -2,8 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { createResourceBody, page, resource, updateResourceBody } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { pageQuery } from "../http/cursor.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { projectAccess } from "../projects/project-access.js";
@@ -22,6 +22,9 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     createRoute({
       method: "get",
       path: BASE,
+      operationId: "listResources",
+      summary: "List resources",
+      description: "The project's resources, oldest first.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "read")],
@@ -35,6 +38,10 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     createRoute({
       method: "post",
       path: BASE,
+      operationId: "createResource",
+      summary: "Create a resource",
+      description:
+        "`type` is `vps`, `domain` or `hosting`; `config` is optional and each of its fields has a default. Owners, editors, and the project's editors.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "resources.write")],
@@ -54,6 +61,9 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     createRoute({
       method: "get",
       path: `${BASE}/{resourceId}`,
+      operationId: "getResource",
+      summary: "Get a resource",
+      description: "One resource of the project.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "read")],
@@ -67,6 +77,10 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     createRoute({
       method: "patch",
       path: `${BASE}/{resourceId}`,
+      operationId: "updateResource",
+      summary: "Update a resource",
+      description:
+        "Renames it and/or merges the named `config` fields into its current config, then validates the result. Owners, editors, and the project's editors.",
       tags,
       security: bearer,
       middleware: [auth, projectAccess(deps.db, "resources.write")],
@@ -84,6 +98,9 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     createRoute({
       method: "delete",
       path: `${BASE}/{resourceId}`,
+      operationId: "deleteResource",
+      summary: "Delete a resource",
+      description: "Owners, editors, and the project's editors.",
       tags,
       security: bearer,
       // No body to validate, so no early check: the service checks under the org's lock.

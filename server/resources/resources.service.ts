@@ -8,9 +8,9 @@ import {
   type UpdateResourceBody,
 } from "../../client-sdk/src/contract/index.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
+import { invalidRequest, notFound } from "../core/errors.js";
+import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { decodeKeyset, keysetKey, toPage } from "../http/cursor.js";
-import { invalidRequest, notFound } from "../http/errors.js";
 import type { EventSink, MutationScope } from "../events/unit-of-work.js";
 import { mutateInProject, type ProjectAccess } from "../projects/project-access.js";
 import * as repo from "./resources.repository.js";
