@@ -21,9 +21,10 @@ import { invitationsModule } from "./invitations/index.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
 import { orgsModule } from "./orgs/index.js";
+import { listOrgsOfUser } from "./orgs/orgs.repository.js";
 import { projectIdsOfUsers, projectsModule } from "./projects/index.js";
 import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
-import { resourcesModule } from "./resources/index.js";
+import { deleteResourcesOfProject, resourcesModule } from "./resources/index.js";
 
 export interface OrgwireNode {
   app: ReturnType<typeof createHttpApp>;
@@ -101,10 +102,14 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   });
 
   const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
-  const auth = authModule(deps);
+  const auth = authModule({
+    ...deps,
+    orgsOfUser: async (userId) =>
+      (await listOrgsOfUser(db, userId, { limit: 1000 })).map((o) => ({ id: o.id, name: o.name, role: o.role })),
+  });
   const apiKeys = apiKeysModule(deps);
   const audit = auditModule(deps);
-  const projects = projectsModule(deps);
+  const projects = projectsModule({ ...deps, deletionHooks: [deleteResourcesOfProject] });
   const invitations = invitationsModule({ ...deps, mailer });
   const members = membersModule({
     ...deps,

@@ -2,7 +2,7 @@ import type { Insertable } from "kysely";
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
-import type { ApiKeyRow, ApiKeysTable } from "./api-keys.table.js";
+import type { ApiKeyRow, ApiKeysTable } from "../db/tables/api-keys.table.js";
 
 export async function insertApiKey(db: Executor, key: Insertable<ApiKeysTable>): Promise<ApiKeyRow> {
   return db.insertInto("api_keys").values(key).returningAll().executeTakeFirstOrThrow();

@@ -5,8 +5,8 @@ import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { ApiKeysService } from "./api-keys.service.js";
 
 export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authenticator: TokenAuthenticator }) {

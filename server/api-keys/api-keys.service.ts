@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ApiKey, CreateApiKeyBody, CreatedApiKey } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import type { Access } from "../auth/permissions.js";
+import type { Access } from "../access/permissions.js";
 import { hashToken } from "../auth/tokens.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import type { ApiKeyRow } from "../db/tables/api-keys.table.js";
 import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsSystem } from "../events/unit-of-work.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
 import * as repo from "./api-keys.repository.js";
-import type { ApiKeyRow } from "./api-keys.table.js";
 
 /** `ow_` + 32 random bytes (base64url): the prefix tells secret scanners and our resolver what it is. */
 export const API_KEY_PREFIX = "ow_";

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { type AuditFilters, typesMatching } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
-import type { EventRow } from "../events/events.table.js";
+import type { EventRow } from "../db/tables/events.table.js";
 
 /** A position in the (occurred_at, seq) order of the log. */
 export interface LogPosition {

@@ -5,8 +5,8 @@ import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../clie
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
 import { bearer, errorResponses, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { AuditLogsService } from "./audit-logs.service.js";
 import type { ExportSlots } from "./export-slots.js";
 

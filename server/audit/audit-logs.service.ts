@@ -6,8 +6,8 @@ import {
   type AuditQuery,
   type ChainReport,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import type { Access } from "../auth/permissions.js";
+import type { Access } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { invalidRequest } from "../core/errors.js";
 import { decodeCursor, encodeCursor } from "../core/paging.js";
 import type { Db } from "../db/database.js";

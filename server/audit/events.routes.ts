@@ -3,8 +3,8 @@ import { eventPage, eventsQuery } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
 import { bearer, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { EventsService } from "./events.service.js";
 
 export function eventsRoutes(service: EventsService, deps: { db: Db; authenticator: TokenAuthenticator }) {

@@ -1,5 +1,5 @@
 import type { EventsQuery } from "../../client-sdk/src/contract/index.js";
-import { type Access, eventViewOf } from "../auth/permissions.js";
+import { type Access, eventViewOf } from "../access/permissions.js";
 import type { Db } from "../db/database.js";
 import { listEventsForView, projectEvent } from "../events/event-log.repository.js";
 

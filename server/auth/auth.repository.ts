@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
-import type { UserRow } from "./auth.table.js";
+import type { UserRow } from "../db/tables/auth.table.js";
 import type { SessionCutoffs } from "./session-lifetime.js";
 
 export async function insertUser(

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authResult, loginBody, me, signupBody } from "../../client-sdk/src/contract/index.js";
+import type { UserActor } from "../core/actor.js";
 import { bearer, jsonBody, noContent, noToken, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
-import type { UserActor } from "./actor.js";
 import type { AuthService } from "./auth.service.js";
 import { authenticate, type TokenAuthenticator } from "./authenticate.js";
 

@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { LoginBody, SignupBody, User } from "../../client-sdk/src/contract/index.js";
+import type { LoginBody, OrgRole, SignupBody, User } from "../../client-sdk/src/contract/index.js";
 import type { Config } from "../config.js";
+import type { UserActor } from "../core/actor.js";
 import { AppError, unauthenticated } from "../core/errors.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
-import { listOrgsOfUser } from "../orgs/orgs.repository.js";
-import type { UserActor } from "./actor.js";
+import type { UserRow } from "../db/tables/auth.table.js";
 import * as repo from "./auth.repository.js";
-import type { UserRow } from "./auth.table.js";
 import { hashPassword, verifyPassword } from "./password.js";
 import { hashToken, newToken } from "./tokens.js";
 
@@ -16,8 +15,12 @@ export interface SessionRevocations {
   sessionRevoked(sessionId: string): Promise<void>;
 }
 
+/** The caller's orgs with their roles, for `GET /v1/me` (the orgs domain answers it). */
+export type OrgsOfUser = (userId: string) => Promise<{ id: string; name: string; role: OrgRole }[]>;
+
 export interface AuthServiceDeps {
   db: Db;
+  orgsOfUser: OrgsOfUser;
   limiter: RateLimiter;
   config: Pick<Config, "LOGIN_MAX_FAILURES" | "LOGIN_WINDOW_SECONDS" | "SIGNUPS_PER_IP_PER_HOUR">;
   revocations: SessionRevocations;
@@ -29,7 +32,7 @@ export function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at.toISOString() };
 }
 
-export function createAuthService({ db, limiter, config, revocations }: AuthServiceDeps) {
+export function createAuthService({ db, orgsOfUser, limiter, config, revocations }: AuthServiceDeps) {
   async function openSession(user: UserRow) {
     const token = newToken();
     await repo.insertSession(db, { id: randomUUID(), userId: user.id, tokenHash: hashToken(token) });
@@ -72,7 +75,7 @@ export function createAuthService({ db, limiter, config, revocations }: AuthServ
     async me(actor: UserActor) {
       const user = await repo.findUserById(db, actor.userId);
       if (!user) throw unauthenticated();
-      const orgs = await listOrgsOfUser(db, actor.userId, { limit: 1000 });
+      const orgs = await orgsOfUser(actor.userId);
       return { user: toUser(user), orgs: orgs.map((o) => ({ id: o.id, name: o.name, role: o.role })) };
     },
   };

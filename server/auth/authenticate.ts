@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
+import type { Actor } from "../core/actor.js";
 import { AppError, unauthenticated } from "../core/errors.js";
 import type { Db } from "../db/database.js";
-import type { Actor } from "./actor.js";
 import { findLiveSession, touchSession } from "./auth.repository.js";
 import { type SessionLifetimeConfig, sessionCutoffs, touchIntervalMs } from "./session-lifetime.js";
 import { hashToken, isTokenShaped } from "./tokens.js";

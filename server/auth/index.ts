@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import type { RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
 import { authRoutes } from "./auth.routes.js";
-import { createAuthService, type SessionRevocations } from "./auth.service.js";
+import { createAuthService, type OrgsOfUser, type SessionRevocations } from "./auth.service.js";
 import type { TokenAuthenticator } from "./authenticate.js";
 import { startSessionSweep } from "./session-lifetime.js";
 
@@ -14,6 +14,7 @@ export function authModule(deps: {
   log: Logger;
   revocations: SessionRevocations;
   authenticator: TokenAuthenticator;
+  orgsOfUser: OrgsOfUser;
 }) {
   const service = createAuthService(deps);
   const stop = startSessionSweep(deps);

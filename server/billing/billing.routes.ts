@@ -3,8 +3,8 @@ import { billingProfile, billingProfileBody } from "../../client-sdk/src/contrac
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
 import { bearer, jsonBody, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { BillingService } from "./billing.service.js";
 
 export function billingRoutes(service: BillingService, deps: { db: Db; authenticator: TokenAuthenticator }) {

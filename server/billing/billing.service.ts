@@ -1,10 +1,10 @@
 import type { BillingProfile, BillingProfileBody } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import type { Access } from "../auth/permissions.js";
+import type { Access } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import type { Db } from "../db/database.js";
+import type { BillingProfileRow } from "../db/tables/billing.table.js";
 import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
 import { findBillingProfile, upsertBillingProfile } from "./billing.repository.js";
-import type { BillingProfileRow } from "./billing.table.js";
 
 const EMPTY: BillingProfile = { contactEmail: null, company: null, address: null, taxId: null, updatedAt: null };
 

@@ -1,6 +1,6 @@
-import type { PGlite, Transaction as PGliteTransaction } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import {
-  type CompiledQuery,
+  CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -9,16 +9,18 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   type QueryResult,
+  type TransactionSettings,
 } from "kysely";
 
 /**
  * Kysely on the embedded PGlite (no DATABASE_URL). Kysely ships a PGlite dialect only from 0.29,
  * which requires Node 22; this project runs on Node 20 with Kysely 0.28 (see README, "Node
- * version"), so the dialect lives here, modelled on Kysely's own.
+ * version"), so the dialect lives here.
  *
- * PGlite is one connection. Each Kysely transaction runs inside `pglite.transaction()`, which holds
- * PGlite's exclusive lock until it ends, so queries from elsewhere wait instead of landing inside
- * someone else's transaction. Isolation settings have nothing to isolate from and are ignored.
+ * PGlite is one connection (one session), so it is lent to one user at a time, as Kysely's SQLite
+ * driver does: a query waits until the transaction in progress ends instead of running inside it
+ * (where it would see, and become part of, work that may yet roll back). Code inside a transaction
+ * must therefore use its `trx`: a query on the pool from there would wait for itself.
  */
 export class PGliteDialect implements Dialect {
   constructor(private readonly pglite: PGlite) {}
@@ -45,6 +47,9 @@ class PGliteAdapter extends PostgresAdapter {
 
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
+  /** Settles when the current holder releases the connection. */
+  #released: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
 
   constructor(private readonly pglite: PGlite) {
     this.#connection = new PGliteConnection(pglite);
@@ -54,69 +59,53 @@ class PGliteDriver implements Driver {
     if (this.pglite.closed) throw new Error("the PGlite instance is closed");
     await this.pglite.waitReady;
   }
+
   async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#released;
+    let release!: () => void;
+    this.#released = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.#release = release;
     return this.#connection;
   }
-  async releaseConnection(): Promise<void> {}
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PGliteConnection).begin();
+
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
   }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const level = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : "";
+    const mode = settings.accessMode ? ` ${settings.accessMode}` : "";
+    await connection.executeQuery(CompiledQuery.raw(`begin${level}${mode}`));
+  }
+
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PGliteConnection).end(true);
+    await connection.executeQuery(CompiledQuery.raw("commit"));
   }
+
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PGliteConnection).end(false);
+    await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
+
   /** The PGlite instance belongs to server/db/embedded.ts, which closes it. */
   async destroy(): Promise<void> {}
 }
 
 class PGliteConnection implements DatabaseConnection {
-  #tx: { handle: PGliteTransaction; finish: (commit: boolean) => void; closed: Promise<void> } | undefined;
-
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const { rows, affectedRows } = await (this.#tx?.handle ?? this.pglite).query<R>(
-      query.sql,
-      query.parameters as unknown[],
-      { rowMode: "object" },
-    );
+    const { rows, affectedRows } = await this.pglite.query<R>(query.sql, query.parameters as unknown[], {
+      rowMode: "object",
+    });
     return { rows: rows ?? [], numAffectedRows: affectedRows == null ? undefined : BigInt(affectedRows) };
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("streaming is not supported on PGlite");
-  }
-
-  /** Resolves once PGlite's transaction has begun; it stays open until `end`. */
-  async begin(): Promise<void> {
-    let begun!: (tx: PGliteTransaction) => void;
-    let beginFailed!: (error: unknown) => void;
-    let finish!: (commit: boolean) => void;
-    const handle = new Promise<PGliteTransaction>((resolve, reject) => {
-      begun = resolve;
-      beginFailed = reject;
-    });
-    const outcome = new Promise<boolean>((resolve) => {
-      finish = resolve;
-    });
-    const closed = this.pglite.transaction(async (tx) => {
-      begun(tx);
-      // PGlite commits when this returns (and rolls back if it throws).
-      if (!(await outcome)) await tx.rollback();
-    });
-    // A failed BEGIN ends it before `begun`; later outcomes are for `end` to report.
-    closed.catch(beginFailed);
-    this.#tx = { handle: await handle, finish, closed };
-  }
-
-  async end(commit: boolean): Promise<void> {
-    const tx = this.#tx;
-    if (!tx) throw new Error("no transaction is open");
-    this.#tx = undefined;
-    tx.finish(commit);
-    if (commit) await tx.closed;
-    else await tx.closed.catch(() => {});
   }
 }

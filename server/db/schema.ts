@@ -1,12 +1,12 @@
-import type { ApiKeysTable } from "../api-keys/api-keys.table.js";
-import type { SessionsTable, UsersTable } from "../auth/auth.table.js";
-import type { BillingProfilesTable } from "../billing/billing.table.js";
-import type { EventHeadsTable, EventsTable } from "../events/events.table.js";
-import type { InvitationsTable } from "../invitations/invitations.table.js";
-import type { MembershipsTable } from "../members/members.table.js";
-import type { OrgsTable } from "../orgs/orgs.table.js";
-import type { ProjectMembersTable, ProjectsTable } from "../projects/projects.table.js";
-import type { ResourcesTable } from "../resources/resources.table.js";
+import type { ApiKeysTable } from "./tables/api-keys.table.js";
+import type { SessionsTable, UsersTable } from "./tables/auth.table.js";
+import type { BillingProfilesTable } from "./tables/billing.table.js";
+import type { EventHeadsTable, EventsTable } from "./tables/events.table.js";
+import type { InvitationsTable } from "./tables/invitations.table.js";
+import type { MembershipsTable } from "./tables/members.table.js";
+import type { OrgsTable } from "./tables/orgs.table.js";
+import type { ProjectMembersTable, ProjectsTable } from "./tables/projects.table.js";
+import type { ResourcesTable } from "./tables/resources.table.js";
 
 /** Every table, as Kysely sees it; each domain owns its table types. */
 export interface Database {

@@ -8,10 +8,10 @@ import type {
   OrgEvent,
   OrgRole,
 } from "../../client-sdk/src/contract/index.js";
-import { isOwnerOnly } from "../auth/permissions.js";
+import { isOwnerOnly } from "../access/permissions.js";
 import type { Executor, Trx } from "../db/database.js";
+import type { EventRow } from "../db/tables/events.table.js";
 import { canonicalJson } from "./canonical-json.js";
-import type { EventRow } from "./events.table.js";
 
 /** The locked head of one org's log, held for the rest of the transaction. */
 export interface LogHead {

@@ -1,10 +1,10 @@
 import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import { actorRef, principalUserId } from "../auth/actor.js";
-import type { Access, Permission } from "../auth/permissions.js";
+import { accessFor, requirePermission } from "../access/derive.js";
+import type { Access, Permission } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
+import { actorRef, principalUserId } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import type { Db, Trx } from "../db/database.js";
-import { accessFor, requirePermission } from "../members/access.js";
 import {
   appendEvent,
   createLogHead,

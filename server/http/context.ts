@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Actor, RequestContext } from "../auth/actor.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 
 declare module "hono" {
   interface ContextVariableMap {

@@ -211,10 +211,24 @@ const canonical = (value: unknown): string =>
  * copy is replaced only when it is exactly that schema.
  */
 function nameSchemas(document: Json & { paths: unknown; components?: Json }) {
+  // Each schema as the generator writes it inline: the answer of a scratch path of its own.
   const scratch = new OpenAPIHono();
-  for (const [name, schema] of Object.entries(NAMED_SCHEMAS)) scratch.openAPIRegistry.register(name, schema);
-  const generated = (scratch.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "", version: "" } }).components
-    ?.schemas ?? {}) as Record<string, unknown>;
+  for (const [name, schema] of Object.entries(NAMED_SCHEMAS)) {
+    scratch.openAPIRegistry.registerPath({
+      method: "get",
+      path: `/${name}`,
+      responses: { 200: { description: name, content: { "application/json": { schema } } } },
+    });
+  }
+  const scratchPaths = scratch.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "", version: "" } }).paths ?? {};
+  const generated = Object.fromEntries(
+    Object.keys(NAMED_SCHEMAS).map((name) => [
+      name,
+      (scratchPaths[`/${name}`]?.get?.responses?.["200"] as { content: Record<string, { schema: unknown }> }).content[
+        "application/json"
+      ]?.schema,
+    ]),
+  );
   const byShape = new Map(Object.entries(generated).map(([name, schema]) => [canonical(schema), name]));
   const replace = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(replace);

@@ -2,7 +2,7 @@ import type { Insertable } from "kysely";
 import type { ProjectGrant } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
-import type { InvitationRow, InvitationsTable } from "./invitations.table.js";
+import type { InvitationRow, InvitationsTable } from "../db/tables/invitations.table.js";
 
 export async function insertInvitation(
   db: Executor,

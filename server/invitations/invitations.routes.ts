@@ -8,13 +8,13 @@ import {
   invitationPreview,
   invitationToken,
 } from "../../client-sdk/src/contract/index.js";
-import type { UserActor } from "../auth/actor.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { UserActor } from "../core/actor.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, idParam, jsonBody, noContent, noToken, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { InvitationsService } from "./invitations.service.js";
 
 const invitationParams = z.object({ orgId: idParam, invitationId: idParam });

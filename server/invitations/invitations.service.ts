@@ -35,15 +35,16 @@ import type {
   OrgSettings,
   ProjectGrant,
 } from "../../client-sdk/src/contract/index.js";
-import { type Actor, principalUserId, type RequestContext, type UserActor } from "../auth/actor.js";
+import type { Access } from "../access/permissions.js";
 import { findUserById } from "../auth/auth.repository.js";
-import type { Access } from "../auth/permissions.js";
 import { hashToken, newToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
+import { type Actor, principalUserId, type RequestContext, type UserActor } from "../core/actor.js";
 import { AppError, forbidden, invalidRequest, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db, Executor } from "../db/database.js";
+import type { InvitationRow } from "../db/tables/invitations.table.js";
 import { type EventSink, mutateOrg, mutateOrgAsOutsider } from "../events/unit-of-work.js";
 import { renderInvitationMail } from "../mail/invitation-mail.js";
 import type { Mailer } from "../mail/mailer.js";
@@ -51,7 +52,6 @@ import { insertMembership } from "../members/members.repository.js";
 import { findLiveOrg } from "../orgs/orgs.repository.js";
 import { existingProjectIds, upsertProjectMember } from "../projects/projects.repository.js";
 import * as repo from "./invitations.repository.js";
-import type { InvitationRow } from "./invitations.table.js";
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;

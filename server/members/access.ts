@@ -1,7 +1,7 @@
-import type { OrgRole } from "../../client-sdk/src/contract/index.js";
-import { type Actor, principalUserId } from "../auth/actor.js";
-import { type Access, can, lesserRole, type Permission } from "../auth/permissions.js";
-import { AppError, notFound } from "../core/errors.js";
+import { accessFor, requirePermission } from "../access/derive.js";
+import type { Access, Permission } from "../access/permissions.js";
+import { type Actor, principalUserId } from "../core/actor.js";
+import { notFound } from "../core/errors.js";
 import type { Executor } from "../db/database.js";
 import { roleInLiveOrg } from "./members.repository.js";
 
@@ -16,29 +16,10 @@ export async function loadAccess(db: Executor, actor: Actor, orgId: string): Pro
   return role && accessFor(actor, orgId, role);
 }
 
-/** Access given the principal's membership role: an API key is capped by its creator's role. */
-export function accessFor(actor: Actor, orgId: string, memberRole: OrgRole): Access {
-  if (actor.type === "user") {
-    return { orgId, role: memberRole, userId: actor.userId, audit: memberRole === "owner", isApiKey: false };
-  }
-  return {
-    orgId,
-    role: lesserRole(actor.role, memberRole),
-    userId: actor.creatorId,
-    // Audit access is the creator's to lend: it lasts only while they are an owner now.
-    audit: actor.audit && memberRole === "owner",
-    isApiKey: true,
-  };
-}
-
 /** 404 when the org is invisible to the actor, 403 when visible but the permission is missing. */
 export async function authorize(db: Executor, actor: Actor, orgId: string, permission: Permission): Promise<Access> {
   const access = await loadAccess(db, actor, orgId);
   if (!access) throw notFound("organization");
   requirePermission(access, permission);
   return access;
-}
-
-export function requirePermission(access: Access, permission: Permission): void {
-  if (!can(access, permission)) throw new AppError("forbidden", `your role (${access.role}) may not do this`);
 }

@@ -5,9 +5,9 @@ import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
 import type { MembersService } from "./members.service.js";
+import { orgAccess } from "./org-access.js";
 
 const memberParams = z.object({ orgId: idParam, userId: idParam });
 

@@ -1,6 +1,6 @@
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import type { Access } from "../auth/permissions.js";
+import type { Access } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { AppError, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createOrgBody, org, orgList, updateOrgBody } from "../../client-sdk/src/contract/index.js";
-import type { UserActor } from "../auth/actor.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
+import type { UserActor } from "../core/actor.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
-import { orgAccess } from "../http/org-access.js";
 import { createRouter } from "../http/router.js";
+import { orgAccess } from "../members/org-access.js";
 import type { OrgsService } from "./orgs.service.js";
 
 export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: TokenAuthenticator }) {

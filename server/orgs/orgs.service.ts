@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext, UserActor } from "../auth/actor.js";
-import { type Access, can } from "../auth/permissions.js";
+import { type Access, can } from "../access/permissions.js";
 import type { Config } from "../config.js";
+import type { Actor, RequestContext, UserActor } from "../core/actor.js";
 import { forbidden, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
+import type { OrgRow } from "../db/tables/orgs.table.js";
 import { type EventSink, mutateOrg, openOrgLog } from "../events/unit-of-work.js";
 import { insertMembership } from "../members/members.repository.js";
 import * as repo from "./orgs.repository.js";
-import type { OrgRow } from "./orgs.table.js";
 
 export interface OrgsServiceDeps {
   db: Db;

@@ -1,14 +1,14 @@
 import { createMiddleware } from "hono/factory";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../auth/permissions.js";
+import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { forbidden, notFound } from "../core/errors.js";
 import type { Db, Executor } from "../db/database.js";
+import type { ProjectRow } from "../db/tables/projects.table.js";
 import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../events/unit-of-work.js";
-import { accessToPathOrg } from "../http/org-access.js";
+import { accessToPathOrg } from "../members/org-access.js";
 import { findProjectWithRole } from "./projects.repository.js";
-import type { ProjectRow } from "./projects.table.js";
 
 /** What one caller may do on one project: checked in the contract's order, 404 before 403. */
 export interface ProjectAccess {

@@ -6,18 +6,17 @@ import type {
   PutProjectMemberBody,
   UpdateProjectBody,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
-import { type Access, can } from "../auth/permissions.js";
+import { type Access, can } from "../access/permissions.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
+import type { ProjectRow } from "../db/tables/projects.table.js";
+import { type EventSink, type MutationScope, mutateOrg } from "../events/unit-of-work.js";
 import { findMember } from "../members/members.repository.js";
 import type { MemberRemovalHook } from "../members/members.service.js";
-import { deleteResourcesOfProject } from "../resources/resources.service.js";
 import { mutateInProject, type ProjectAccess } from "./project-access.js";
 import * as repo from "./projects.repository.js";
-import type { ProjectRow } from "./projects.table.js";
 
 export function toProject(row: ProjectRow): Project {
   return { id: row.id, name: row.name, createdAt: row.created_at.toISOString() };
@@ -25,7 +24,18 @@ export function toProject(row: ProjectRow): Project {
 
 const projectTarget = (id: string) => ({ type: "project", id });
 
-export function createProjectsService({ db, sink }: { db: Db; sink: EventSink }) {
+/** Work that must go with a deleted project, in its transaction (its resources, each with an event). */
+export type ProjectDeletionHook = (scope: MutationScope, projectId: string) => Promise<void>;
+
+export function createProjectsService({
+  db,
+  sink,
+  deletionHooks = [],
+}: {
+  db: Db;
+  sink: EventSink;
+  deletionHooks?: ProjectDeletionHook[];
+}) {
   const deps = { db, sink };
   return {
     /** Guests see only the projects they are on. */
@@ -77,7 +87,7 @@ export function createProjectsService({ db, sink }: { db: Db; sink: EventSink })
         deps,
         { actor, context, orgId, projectId, need: "projects.write" },
         async (scope, { project }) => {
-          await deleteResourcesOfProject(scope, projectId);
+          for (const hook of deletionHooks) await hook(scope, projectId);
           for (const member of await repo.listProjectMembers(scope.trx, projectId)) {
             await repo.deleteProjectMember(scope.trx, projectId, member.user_id);
             await scope.record({

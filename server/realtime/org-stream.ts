@@ -6,10 +6,10 @@ import type {
   RevocationReason,
   ServerToClientEvents,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor } from "../auth/actor.js";
+import { accessFor } from "../access/derive.js";
+import type { Actor } from "../core/actor.js";
 import type { Db } from "../db/database.js";
 import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../events/event-log.repository.js";
-import { accessFor } from "../members/access.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
 import type { ConnectionGuard } from "./connection-guard.js";
 import { flushed, lostAccessReason } from "./revocation.js";

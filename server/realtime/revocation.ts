@@ -1,5 +1,5 @@
 import type { RevocationReason } from "../../client-sdk/src/contract/index.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../core/actor.js";
 import type { OrgSocket } from "./org-stream.js";
 import type { AttachStanding } from "./snapshot.js";
 

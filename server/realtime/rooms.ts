@@ -1,5 +1,5 @@
-import type { Access, EventView } from "../auth/permissions.js";
-import { eventViewOf, isOwnerOnly } from "../auth/permissions.js";
+import type { Access, EventView } from "../access/permissions.js";
+import { eventViewOf, isOwnerOnly } from "../access/permissions.js";
 import type { FullEvent } from "../events/event-log.repository.js";
 
 /**

@@ -1,9 +1,9 @@
-import type { Actor } from "../auth/actor.js";
-import { principalUserId } from "../auth/actor.js";
-import type { Access } from "../auth/permissions.js";
+import { accessFor } from "../access/derive.js";
+import type { Access } from "../access/permissions.js";
+import type { Actor } from "../core/actor.js";
+import { principalUserId } from "../core/actor.js";
 import type { Db, Executor } from "../db/database.js";
 import { headSeq } from "../events/event-log.repository.js";
-import { accessFor } from "../members/access.js";
 import { rolesIn } from "../members/members.repository.js";
 import { findLiveOrg } from "../orgs/orgs.repository.js";
 

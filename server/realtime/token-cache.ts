@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Actor } from "../auth/actor.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
+import type { Actor } from "../core/actor.js";
 
 const TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;

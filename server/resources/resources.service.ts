@@ -7,14 +7,14 @@ import {
   type ResourceType,
   type UpdateResourceBody,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../auth/actor.js";
+import type { Actor, RequestContext } from "../core/actor.js";
 import { invalidRequest, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import type { ResourceRow } from "../db/tables/resources.table.js";
 import type { EventSink, MutationScope } from "../events/unit-of-work.js";
 import { mutateInProject, type ProjectAccess } from "../projects/project-access.js";
 import * as repo from "./resources.repository.js";
-import type { ResourceRow } from "./resources.table.js";
 
 export function toResource(row: ResourceRow): Resource {
   return {

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
-import type { Access, Permission } from "../auth/permissions.js";
+import type { Access, Permission } from "../access/permissions.js";
 import { notFound } from "../core/errors.js";
 import type { Db } from "../db/database.js";
-import { authorize } from "../members/access.js";
+import { authorize } from "./access.js";
 
 declare module "hono" {
   interface ContextVariableMap {

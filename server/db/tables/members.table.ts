@@ -1,5 +1,5 @@
 import type { Generated, Selectable } from "kysely";
-import type { OrgRole } from "../../client-sdk/src/contract/index.js";
+import type { OrgRole } from "../../../client-sdk/src/contract/index.js";
 
 export interface MembershipsTable {
   org_id: string;

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { EventActor, EventContext, EventType } from "../../client-sdk/src/contract/index.js";
+import type { EventActor, EventContext, EventType } from "../../../client-sdk/src/contract/index.js";
 
 export interface EventHeadsTable {
   org_id: string;

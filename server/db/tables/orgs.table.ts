@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { OrgSettings } from "../../client-sdk/src/contract/index.js";
+import type { OrgSettings } from "../../../client-sdk/src/contract/index.js";
 
 export interface OrgsTable {
   id: string;

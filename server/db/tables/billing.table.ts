@@ -1,5 +1,5 @@
 import type { ColumnType, Selectable } from "kysely";
-import type { BillingAddress } from "../../client-sdk/src/contract/index.js";
+import type { BillingAddress } from "../../../client-sdk/src/contract/index.js";
 
 export interface BillingProfilesTable {
   org_id: string;

@@ -1,5 +1,5 @@
 import type { Generated, Selectable } from "kysely";
-import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
+import type { ProjectRole } from "../../../client-sdk/src/contract/index.js";
 
 export interface ProjectsTable {
   id: string;

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { ResourceType } from "../../client-sdk/src/contract/index.js";
+import type { ResourceType } from "../../../client-sdk/src/contract/index.js";
 
 export interface ResourcesTable {
   id: string;

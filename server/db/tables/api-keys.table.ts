@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { ApiKeyRole } from "../../client-sdk/src/contract/index.js";
+import type { ApiKeyRole } from "../../../client-sdk/src/contract/index.js";
 
 export interface ApiKeysTable {
   id: string;

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { OrgRole, ProjectGrant } from "../../client-sdk/src/contract/index.js";
+import type { OrgRole, ProjectGrant } from "../../../client-sdk/src/contract/index.js";
 
 export interface InvitationsTable {
   id: string;
