@@ -1,3 +1,4 @@
+import { type Permission, roleCan } from "../../client-sdk/src/contract/role-matrix.js";
 import type { OrgRole, ResourceType } from "../../client-sdk/src/index.js";
 import type { OrgView } from "./store.js";
 
@@ -5,25 +6,11 @@ import type { OrgView } from "./store.js";
 export const ORG_ROLES = ["owner", "editor", "viewer", "guest"] as const satisfies readonly OrgRole[];
 export const RESOURCE_TYPES = ["vps", "domain", "hosting"] as const satisfies readonly ResourceType[];
 
-/**
- * The role matrix of docs/access.md as the console needs it, in one place: views ask `can`, and
- * nothing else compares role strings. The server decides; this only hides what would be refused.
- */
-const PERMISSIONS = {
-  /** The member list, every project and resource. */
-  "org.read_all": ["owner", "editor", "viewer"],
-  "projects.write": ["owner", "editor"],
-  "resources.write": ["owner", "editor"],
-  /** Members, invitations, roles, project members. */
-  "org.manage": ["owner"],
-  "audit.read": ["owner"],
-  "api_keys.manage": ["owner"],
-} as const satisfies Record<string, readonly OrgRole[]>;
-
-export type Permission = keyof typeof PERMISSIONS;
+/** The contract's role matrix (plain data, no schemas): the server decides, views only hide. */
+export type { Permission };
 
 export function can(role: OrgRole | undefined, permission: Permission): boolean {
-  return role !== undefined && (PERMISSIONS[permission] as readonly OrgRole[]).includes(role);
+  return roleCan(role, permission);
 }
 
 /** Project roles only add rights: a project editor writes that project's resources. */

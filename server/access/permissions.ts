@@ -1,31 +1,16 @@
 import type { OrgRole, ProjectRole } from "../../client-sdk/src/contract/index.js";
-import { ORG_ROLES, OWNER_ONLY_EVENT_TYPES } from "../../client-sdk/src/contract/index.js";
+import {
+  API_KEYS_NEVER,
+  ORG_ROLES,
+  OWNER_ONLY_EVENT_TYPES,
+  type Permission,
+  roleCan,
+} from "../../client-sdk/src/contract/index.js";
 
-/**
- * The role matrix (docs/access.md), in one place. Services ask `can(access, permission)`;
- * nothing else compares role strings.
- */
-export const PERMISSIONS = {
-  /** See the org's name and one's own role. */
-  "org.read": ["owner", "editor", "viewer", "guest"],
-  /** See settings, the member list, all projects and resources, org-wide events. */
-  "org.read_all": ["owner", "editor", "viewer"],
-  "projects.write": ["owner", "editor"],
-  "resources.write": ["owner", "editor"],
-  /** Members, invitations, roles, settings, billing, API keys. */
-  "org.manage": ["owner"],
-  "org.delete": ["owner"],
-  /** Create, list and revoke API keys; never with an API key. */
-  "api_keys.manage": ["owner"],
-  "audit.read": ["owner"],
-  /** Change `settings.auditRetentionDays`: a short retention erases history, so never with an API key. */
-  "audit.retention": ["owner"],
-} as const satisfies Record<string, readonly OrgRole[]>;
+/** The role matrix is the contract's (`ROLE_MATRIX`): services ask `can(access, permission)`. */
+export type { Permission };
 
-export type Permission = keyof typeof PERMISSIONS;
-
-/** What no API key may do, whatever its role: mint keys, delete the org, shorten the audit history. */
-const API_KEYS_NEVER: ReadonlySet<Permission> = new Set(["org.delete", "api_keys.manage", "audit.retention"]);
+const API_KEYS_NEVER_SET: ReadonlySet<Permission> = new Set(API_KEYS_NEVER);
 
 /** What one actor may do in one org, computed from current state. */
 export interface Access {
@@ -42,8 +27,8 @@ export interface Access {
 
 export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permission: Permission): boolean {
   if (permission === "audit.read") return access.audit;
-  if (API_KEYS_NEVER.has(permission) && access.isApiKey) return false;
-  return (PERMISSIONS[permission] as readonly OrgRole[]).includes(access.role);
+  if (API_KEYS_NEVER_SET.has(permission) && access.isApiKey) return false;
+  return roleCan(access.role, permission);
 }
 
 /**

@@ -8,6 +8,7 @@ export * from "./projects.js";
 export * from "./requests.js";
 export * from "./resources.js";
 export * from "./responses.js";
+export * from "./role-matrix.js";
 export * from "./roles.js";
 export * from "./settings.js";
 export * from "./socket.js";

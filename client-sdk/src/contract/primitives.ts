@@ -1,7 +1,11 @@
 import { z } from "zod";
 
-/** 8-4-4-4-12 hex, any case (the contract's definition; looser than RFC 4122 on purpose). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * 8-4-4-4-12 hex, any case (the contract's definition; looser than RFC 4122 on purpose). Spelled
+ * out instead of an `i` flag: the pattern is published in /openapi.json, where JSON Schema has no
+ * flags (and the generator would leak a trailing `/i` into the pattern text).
+ */
+export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export const uuid = z.string().regex(UUID_PATTERN, "must be a UUID");
 
 /**
