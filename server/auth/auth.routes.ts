@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authResult, loginBody, me, signupBody } from "../../client-sdk/src/contract/index.js";
-import type { UserActor } from "../core/actor.js";
 import { bearer, jsonBody, noContent, noToken, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import type { AuthService } from "./auth.service.js";
@@ -56,7 +55,7 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
       responses: noContent("session revoked, its sockets disconnected"),
     }),
     async (c) => {
-      await service.logout(c.var.actor as UserActor);
+      await service.logout(c.var.user);
       return c.body(null, 204);
     },
   );
@@ -74,7 +73,7 @@ export function authRoutes(service: AuthService, authenticator: TokenAuthenticat
       middleware: [sessionOnly],
       responses: responses(200, me, "the user and their organizations"),
     }),
-    async (c) => c.json(await service.me(c.var.actor as UserActor), 200),
+    async (c) => c.json(await service.me(c.var.user), 200),
   );
 
   return app;

@@ -42,7 +42,10 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** 401 unless the request carries a live token; sets `actor`. `sessionOnly` refuses API keys. */
+/**
+ * 401 unless the request carries a live token; sets `actor`. `sessionOnly` refuses API keys and
+ * also sets `user`, the same caller typed as a user.
+ */
 export function authenticate(authenticator: TokenAuthenticator, options: { sessionOnly?: boolean } = {}) {
   return createMiddleware(async (c, next) => {
     const actor = await authenticator(bearerToken(c.req.header("authorization")));
@@ -51,6 +54,7 @@ export function authenticate(authenticator: TokenAuthenticator, options: { sessi
       throw new AppError("forbidden", "this route needs a user session, not an API key");
     }
     c.set("actor", actor);
+    if (actor.type === "user") c.set("user", actor);
     await next();
   });
 }

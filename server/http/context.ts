@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { Actor, RequestContext, UserActor } from "../core/actor.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -7,6 +7,8 @@ declare module "hono" {
     log: Logger;
     /** Set by the authenticate middleware on routes that need a bearer token. */
     actor: Actor;
+    /** The same caller, typed as a signed-in user, on routes that refuse API keys (`sessionOnly`). */
+    user: UserActor;
     /** ip, user agent and request id, recorded with each event this request writes. */
     requestContext: RequestContext;
   }

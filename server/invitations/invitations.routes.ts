@@ -9,7 +9,6 @@ import {
   invitationToken,
 } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
-import type { UserActor } from "../core/actor.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, idParam, jsonBody, noContent, noToken, orgParams, responses } from "../http/openapi.js";
@@ -141,8 +140,7 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
       request: { params: tokenParams },
       responses: responses(200, acceptedInvitation, "joined: the org and the role", [409, 410]),
     }),
-    async (c) =>
-      c.json(await service.accept(c.var.actor as UserActor, c.var.requestContext, c.req.valid("param").token), 200),
+    async (c) => c.json(await service.accept(c.var.user, c.var.requestContext, c.req.valid("param").token), 200),
   );
 
   return app;

@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createOrgBody, org, orgList, updateOrgBody } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
-import type { UserActor } from "../core/actor.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
 import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
@@ -28,7 +27,7 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       request: jsonBody(createOrgBody),
       responses: responses(201, org, "the new organization; the caller is its owner", [429]),
     }),
-    async (c) => c.json(await service.create(c.var.actor as UserActor, c.var.requestContext, c.req.valid("json")), 201),
+    async (c) => c.json(await service.create(c.var.user, c.var.requestContext, c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -44,7 +43,7 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       request: { query: pageQuery },
       responses: responses(200, orgList, "organizations the caller belongs to"),
     }),
-    async (c) => c.json(await service.list(c.var.actor as UserActor, c.req.valid("query")), 200),
+    async (c) => c.json(await service.list(c.var.user, c.req.valid("query")), 200),
   );
 
   app.openapi(
