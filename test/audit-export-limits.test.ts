@@ -81,7 +81,7 @@ describe("audit export limits", () => {
     for (const filters of [{}, { action: "org.*" }]) {
       const sizes: number[] = [];
       let lines = 0;
-      for await (const chunk of service.exportChunks(actor, context, access, { format: "ndjson", ...filters })) {
+      for await (const chunk of service.exportChunks({ actor, context }, access, { format: "ndjson", ...filters })) {
         sizes.push(Buffer.byteLength(chunk));
         lines += chunk.split("\n").length - 1;
       }

@@ -344,7 +344,7 @@ describe("audit log", () => {
     const service = createAuditLogsService({ db: A().db, sink: { committed: async () => {} } });
     const actor = { type: "user", userId: ops.user.id, email: ops.email, sessionId: "s" } as const;
     const access = { orgId: org.id, role: "owner", userId: ops.user.id, audit: true, isApiKey: false } as const;
-    const chunks = service.exportChunks(actor, { ip: null, userAgent: null, requestId: "cut" }, access, {
+    const chunks = service.exportChunks({ actor, context: { ip: null, userAgent: null, requestId: "cut" } }, access, {
       format: "csv",
     });
     expect((await chunks.next()).value).toContain("seq,occurredAt");

@@ -4,6 +4,7 @@ import { apiKeyList, createApiKeyBody, createdApiKey } from "../../client-sdk/sr
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -44,11 +45,7 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
       request: { params: orgParams, ...jsonBody(createApiKeyBody) },
       responses: responses(201, createdApiKey, "the key and its secret, shown this once"),
     }),
-    async (c) =>
-      c.json(
-        await service.create(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
-        201,
-      ),
+    async (c) => c.json(await service.create(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -68,7 +65,7 @@ export function apiKeysRoutes(service: ApiKeysService, deps: { db: Db; authentic
     }),
     async (c) => {
       const { orgId, keyId } = c.req.valid("param");
-      await service.revoke(c.var.actor, c.var.requestContext, orgId, keyId);
+      await service.revoke(requestScope(c), orgId, keyId);
       return c.body(null, 204);
     },
   );

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { ApiKey, CreateApiKeyBody, CreatedApiKey } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
 import { hashToken } from "../auth/tokens.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { RequestScope } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
@@ -47,7 +47,7 @@ function recordRevocation(scope: MutationScope, key: ApiKeyRow, reason: ApiKeyRe
 export function createApiKeysService({ db, sink, log }: { db: Db; sink: EventSink; log: Logger }) {
   const deps = { db, sink };
   return {
-    async create(actor: Actor, context: RequestContext, orgId: string, body: CreateApiKeyBody): Promise<CreatedApiKey> {
+    async create({ actor, context }: RequestScope, orgId: string, body: CreateApiKeyBody): Promise<CreatedApiKey> {
       return mutateOrg(deps, { actor, context, orgId, permission: "api_keys.manage" }, async (scope) => {
         const secret = newSecret();
         const row = await repo.insertApiKey(scope.trx, {
@@ -78,7 +78,7 @@ export function createApiKeysService({ db, sink, log }: { db: Db; sink: EventSin
       return toPage(rows, page.limit, toApiKey, (r) => keysetKey(r.created_at, r.id));
     },
 
-    async revoke(actor: Actor, context: RequestContext, orgId: string, keyId: string): Promise<void> {
+    async revoke({ actor, context }: RequestScope, orgId: string, keyId: string): Promise<void> {
       await mutateOrg(deps, { actor, context, orgId, permission: "api_keys.manage" }, async (scope) => {
         const key = await repo.findLiveApiKey(scope.trx, orgId, keyId);
         if (!key) throw notFound("API key");

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, errorResponses, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -64,7 +65,7 @@ export function auditLogsRoutes(
       const release = deps.exportSlots.acquire();
       c.header("Content-Type", CONTENT_TYPES[query.format]);
       c.header("Content-Disposition", `attachment; filename="audit-${c.var.access.orgId}.${query.format}"`);
-      const chunks = service.exportChunks(c.var.actor, c.var.requestContext, c.var.access, query);
+      const chunks = service.exportChunks(requestScope(c), c.var.access, query);
       return stream(
         c,
         async (out) => {

@@ -7,7 +7,7 @@ import {
   type ChainReport,
 } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { RequestScope } from "../core/actor.js";
 import { invalidRequest } from "../core/errors.js";
 import { decodeCursor, encodeCursor } from "../core/paging.js";
 import type { Db } from "../db/database.js";
@@ -77,7 +77,7 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
      * page only once it has written this one. Then its own `audit.exported` event (also when the
      * download was cut short: reading the log is recorded).
      */
-    async *exportChunks(actor: Actor, context: RequestContext, access: Access, query: AuditExportQuery) {
+    async *exportChunks({ actor, context }: RequestScope, access: Access, query: AuditExportQuery) {
       checkRange(query);
       const head = (await logHeadAndAnchor(db, access.orgId))?.seq ?? 0;
       const line = query.format === "csv" ? csvLine : (e: FullEvent) => `${JSON.stringify(projectEvent(e, true))}\n`;

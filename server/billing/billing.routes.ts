@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { billingProfile, billingProfileBody } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, jsonBody, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -41,11 +42,7 @@ export function billingRoutes(service: BillingService, deps: { db: Db; authentic
       request: { params: orgParams, ...jsonBody(billingProfileBody) },
       responses: responses(200, billingProfile, "the profile, replaced whole"),
     }),
-    async (c) =>
-      c.json(
-        await service.put(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
-        200,
-      ),
+    async (c) => c.json(await service.put(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 200),
   );
 
   return app;

@@ -1,6 +1,6 @@
 import type { BillingProfile, BillingProfileBody } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { RequestScope } from "../core/actor.js";
 import type { Db } from "../db/database.js";
 import type { BillingProfileRow } from "../db/tables/billing.table.js";
 import { type EventSink, mutateOrg } from "../events/unit-of-work.js";
@@ -32,7 +32,7 @@ export function createBillingService({ db, sink }: { db: Db; sink: EventSink }) 
      * Replaces the profile. `billing.updated` names the fields that changed, never their values:
      * the event is for owners only, but the log outlives the profile.
      */
-    async put(actor: Actor, context: RequestContext, orgId: string, body: BillingProfileBody): Promise<BillingProfile> {
+    async put({ actor, context }: RequestScope, orgId: string, body: BillingProfileBody): Promise<BillingProfile> {
       return mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },

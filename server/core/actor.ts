@@ -28,6 +28,12 @@ export interface RequestContext {
   requestId: string | null;
 }
 
+/** Who asks and from where: what a service needs of the request, as one value. */
+export interface RequestScope<A extends Actor = Actor> {
+  actor: A;
+  context: RequestContext;
+}
+
 export function actorRef(actor: Actor): EventActor {
   return actor.type === "user"
     ? { type: "user", id: actor.userId, email: actor.email }

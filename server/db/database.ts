@@ -41,7 +41,9 @@ function openPostgres(url: string): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: 20,
-    connectionTimeoutMillis: 5_000,
+    // A burst on one hot org queues for the pool (each mutation holds a connection while it waits
+    // for the org's lock); past this the request answers 503 `unavailable`, never 500.
+    connectionTimeoutMillis: 15_000,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

@@ -1,5 +1,6 @@
+import type { Context } from "hono";
 import type { Logger } from "pino";
-import type { Actor, RequestContext, UserActor } from "../core/actor.js";
+import type { Actor, RequestContext, RequestScope, UserActor } from "../core/actor.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -15,3 +16,12 @@ declare module "hono" {
 }
 
 export type AppEnv = { Variables: import("hono").ContextVariableMap };
+
+/** The request's scope for a service call: the authenticated caller and the request's context. */
+export const requestScope = (c: Context): RequestScope => ({ actor: c.var.actor, context: c.var.requestContext });
+
+/** The same, on a session-only route: the caller is a user. */
+export const userScope = (c: Context): RequestScope<UserActor> => ({
+  actor: c.var.user,
+  context: c.var.requestContext,
+});

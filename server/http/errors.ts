@@ -5,6 +5,9 @@ import { ZodError } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../../client-sdk/src/contract/index.js";
 import { AppError, invalidRequest } from "../core/errors.js";
 
+/** pg-pool's error when no connection frees up in time: load, not a bug. */
+const POOL_EXHAUSTED = /timeout exceeded when trying to connect/;
+
 /** Maps anything thrown to the error envelope, in one place. Unknown errors are 500 and logged. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -13,6 +16,9 @@ export function toAppError(error: unknown): AppError {
     const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === error.status)?.[0] ??
       "invalid_request") as ErrorCode;
     return new AppError(code, error.message || code);
+  }
+  if (error instanceof Error && POOL_EXHAUSTED.test(error.message)) {
+    return new AppError("unavailable", "the database is busy; retry shortly", undefined, { "Retry-After": "1" });
   }
   return new AppError("internal", "internal error");
 }

@@ -222,12 +222,12 @@ function nameSchemas(document: Json & { paths: unknown; components?: Json }) {
   }
   const scratchPaths = scratch.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "", version: "" } }).paths ?? {};
   const generated = Object.fromEntries(
-    Object.keys(NAMED_SCHEMAS).map((name) => [
-      name,
-      (scratchPaths[`/${name}`]?.get?.responses?.["200"] as { content: Record<string, { schema: unknown }> }).content[
-        "application/json"
-      ]?.schema,
-    ]),
+    Object.keys(NAMED_SCHEMAS).map((name) => {
+      const ok = scratchPaths[`/${name}`]?.get?.responses?.["200"] as
+        | { content?: Record<string, { schema?: unknown }> }
+        | undefined;
+      return [name, ok?.content?.["application/json"]?.schema];
+    }),
   );
   const byShape = new Map(Object.entries(generated).map(([name, schema]) => [canonical(schema), name]));
   const replace = (node: unknown): unknown => {
@@ -238,8 +238,10 @@ function nameSchemas(document: Json & { paths: unknown; components?: Json }) {
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, replace(v)]));
   };
   document.paths = replace(document.paths);
-  const components = (document.components ??= {});
-  const schemas = (components.schemas ??= {}) as Record<string, unknown>;
+  const components = document.components ?? {};
+  const schemas = (components.schemas ?? {}) as Record<string, unknown>;
+  components.schemas = schemas;
+  document.components = components;
   for (const [name, schema] of Object.entries(generated)) {
     schemas[name] = Object.fromEntries(Object.entries(schema as Json).map(([k, v]) => [k, replace(v)]));
   }

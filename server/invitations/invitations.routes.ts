@@ -11,6 +11,7 @@ import {
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope, userScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, noToken, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -41,11 +42,7 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
       request: { params: orgParams, ...jsonBody(createInvitationBody) },
       responses: responses(201, invitation, "the invitation; the mail with its link is sent", [409, 429]),
     }),
-    async (c) =>
-      c.json(
-        await service.create(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
-        201,
-      ),
+    async (c) => c.json(await service.create(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -80,7 +77,7 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     }),
     async (c) => {
       const { orgId, invitationId } = c.req.valid("param");
-      await service.revoke(c.var.actor, c.var.requestContext, orgId, invitationId);
+      await service.revoke(requestScope(c), orgId, invitationId);
       return c.body(null, 204);
     },
   );
@@ -106,7 +103,7 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
     }),
     async (c) => {
       const { orgId, invitationId } = c.req.valid("param");
-      return c.json(await service.resend(c.var.actor, c.var.requestContext, orgId, invitationId), 200);
+      return c.json(await service.resend(requestScope(c), orgId, invitationId), 200);
     },
   );
 
@@ -140,7 +137,7 @@ export function invitationsRoutes(service: InvitationsService, deps: { db: Db; a
       request: { params: tokenParams },
       responses: responses(200, acceptedInvitation, "joined: the org and the role", [409, 410]),
     }),
-    async (c) => c.json(await service.accept(c.var.user, c.var.requestContext, c.req.valid("param").token), 200),
+    async (c) => c.json(await service.accept(userScope(c), c.req.valid("param").token), 200),
   );
 
   return app;

@@ -39,7 +39,7 @@ import type { Access } from "../access/permissions.js";
 import { findUserById } from "../auth/auth.repository.js";
 import { hashToken, newToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
-import { type Actor, principalUserId, type RequestContext, type UserActor } from "../core/actor.js";
+import { type Actor, principalUserId, type RequestScope, type UserActor } from "../core/actor.js";
 import { AppError, forbidden, invalidRequest, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
@@ -171,12 +171,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
   }
 
   return {
-    async create(
-      actor: Actor,
-      context: RequestContext,
-      orgId: string,
-      body: CreateInvitationBody,
-    ): Promise<Invitation> {
+    async create({ actor, context }: RequestScope, orgId: string, body: CreateInvitationBody): Promise<Invitation> {
       await countMail(actor, orgId);
       const sent = await mutateOrg(deps, { actor, context, orgId, permission: "org.manage" }, async (scope) => {
         const { trx, head, access, record } = scope;
@@ -221,7 +216,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
       return toPage(rows, page.limit, toInvitation, (r) => keysetKey(r.created_at, r.id));
     },
 
-    async revoke(actor: Actor, context: RequestContext, orgId: string, invitationId: string): Promise<void> {
+    async revoke({ actor, context }: RequestScope, orgId: string, invitationId: string): Promise<void> {
       await mutateOrg(deps, { actor, context, orgId, permission: "org.manage" }, async ({ trx, head, record }) => {
         const row = await repo.findOpenInvitation(trx, orgId, invitationId);
         if (!row) throw notFound("invitation");
@@ -235,7 +230,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
     },
 
     /** A new token (the old one is dead) and a new 7-day expiry; the mail goes out again. */
-    async resend(actor: Actor, context: RequestContext, orgId: string, invitationId: string): Promise<Invitation> {
+    async resend({ actor, context }: RequestScope, orgId: string, invitationId: string): Promise<Invitation> {
       await countMail(actor, orgId);
       const sent = await mutateOrg(deps, { actor, context, orgId, permission: "org.manage" }, async (scope) => {
         const { trx, head, record } = scope;
@@ -274,7 +269,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
      * Single use, in one transaction under the org's lock: the membership, the project roles that
      * still exist, `member.joined` and one `project.member_added` per applied grant.
      */
-    async accept(actor: UserActor, context: RequestContext, token: string): Promise<AcceptedInvitation> {
+    async accept({ actor, context }: RequestScope<UserActor>, token: string): Promise<AcceptedInvitation> {
       const tokenHash = hashToken(token);
       const found = await repo.findByTokenHash(db, tokenHash);
       if (!found) throw notFound("invitation");

@@ -4,6 +4,7 @@ import { changeRoleBody, member, memberList } from "../../client-sdk/src/contrac
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import type { MembersService } from "./members.service.js";
@@ -47,10 +48,7 @@ export function membersRoutes(service: MembersService, deps: { db: Db; authentic
     }),
     async (c) => {
       const { orgId, userId } = c.req.valid("param");
-      return c.json(
-        await service.changeRole(c.var.actor, c.var.requestContext, orgId, userId, c.req.valid("json")),
-        200,
-      );
+      return c.json(await service.changeRole(requestScope(c), orgId, userId, c.req.valid("json")), 200);
     },
   );
 
@@ -71,7 +69,7 @@ export function membersRoutes(service: MembersService, deps: { db: Db; authentic
     }),
     async (c) => {
       const { orgId, userId } = c.req.valid("param");
-      await service.remove(c.var.actor, c.var.requestContext, orgId, userId);
+      await service.remove(requestScope(c), orgId, userId);
       return c.body(null, 204);
     },
   );

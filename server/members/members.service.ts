@@ -1,6 +1,6 @@
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { Actor, RequestScope } from "../core/actor.js";
 import { AppError, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
@@ -37,7 +37,7 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
     },
 
     /** Immediate; an org always keeps one owner (409 last_owner), also under concurrent calls. */
-    async changeRole(actor: Actor, context: RequestContext, orgId: string, userId: string, body: ChangeRoleBody) {
+    async changeRole({ actor, context }: RequestScope, orgId: string, userId: string, body: ChangeRoleBody) {
       return mutateOrg({ db, sink }, { actor, context, orgId, permission: "org.manage" }, async ({ trx, record }) => {
         const member = await repo.findMember(trx, orgId, userId);
         if (!member) throw notFound("member");
@@ -56,7 +56,7 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
     },
 
     /** Removal by an owner, or leaving (self). Access ends when this commits. */
-    async remove(actor: Actor, context: RequestContext, orgId: string, userId: string) {
+    async remove({ actor, context }: RequestScope, orgId: string, userId: string) {
       const leaving = isSelf(actor, userId);
       await mutateOrg(
         { db, sink },

@@ -3,6 +3,7 @@ import { createOrgBody, org, orgList, updateOrgBody } from "../../client-sdk/src
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope, userScope } from "../http/context.js";
 import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -27,7 +28,7 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       request: jsonBody(createOrgBody),
       responses: responses(201, org, "the new organization; the caller is its owner", [429]),
     }),
-    async (c) => c.json(await service.create(c.var.user, c.var.requestContext, c.req.valid("json")), 201),
+    async (c) => c.json(await service.create(userScope(c), c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -77,11 +78,7 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       request: { params: orgParams, ...jsonBody(updateOrgBody) },
       responses: responses(200, org, "the updated organization"),
     }),
-    async (c) =>
-      c.json(
-        await service.update(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
-        200,
-      ),
+    async (c) => c.json(await service.update(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 200),
   );
 
   app.openapi(
@@ -100,7 +97,7 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       responses: noContent("deleted; every socket of the org is revoked"),
     }),
     async (c) => {
-      await service.remove(c.var.actor, c.var.requestContext, c.req.valid("param").orgId);
+      await service.remove(requestScope(c), c.req.valid("param").orgId);
       return c.body(null, 204);
     },
   );

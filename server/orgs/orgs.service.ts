@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
 import { type Access, can } from "../access/permissions.js";
 import type { Config } from "../config.js";
-import type { Actor, RequestContext, UserActor } from "../core/actor.js";
+import type { RequestScope, UserActor } from "../core/actor.js";
 import { forbidden, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
@@ -31,7 +31,7 @@ export function toOrg(
 
 export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps) {
   return {
-    async create(actor: UserActor, context: RequestContext, body: CreateOrgBody): Promise<Org> {
+    async create({ actor, context }: RequestScope<UserActor>, body: CreateOrgBody): Promise<Org> {
       enforceLimit(
         await limiter.hit(`orgs:${actor.userId}`, 3_600_000),
         config.ORGS_PER_USER_PER_HOUR,
@@ -74,7 +74,7 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
     },
 
     /** Settings: each of preferences/notifications/authentication named replaces the stored one. */
-    async update(actor: Actor, context: RequestContext, orgId: string, body: UpdateOrgBody): Promise<Org> {
+    async update({ actor, context }: RequestScope, orgId: string, body: UpdateOrgBody): Promise<Org> {
       return mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },
@@ -99,7 +99,7 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
       );
     },
 
-    async remove(actor: Actor, context: RequestContext, orgId: string): Promise<void> {
+    async remove({ actor, context }: RequestScope, orgId: string): Promise<void> {
       await mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.delete" },

@@ -11,6 +11,7 @@ import {
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { orgAccess } from "../members/org-access.js";
@@ -54,11 +55,7 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
       request: { params: orgParams, ...jsonBody(createProjectBody) },
       responses: responses(201, project, "the new project"),
     }),
-    async (c) =>
-      c.json(
-        await service.create(c.var.actor, c.var.requestContext, c.req.valid("param").orgId, c.req.valid("json")),
-        201,
-      ),
+    async (c) => c.json(await service.create(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -92,10 +89,7 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     }),
     async (c) => {
       const { orgId, projectId } = c.req.valid("param");
-      return c.json(
-        await service.rename(c.var.actor, c.var.requestContext, orgId, projectId, c.req.valid("json")),
-        200,
-      );
+      return c.json(await service.rename(requestScope(c), orgId, projectId, c.req.valid("json")), 200);
     },
   );
 
@@ -116,7 +110,7 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     }),
     async (c) => {
       const { orgId, projectId } = c.req.valid("param");
-      await service.remove(c.var.actor, c.var.requestContext, orgId, projectId);
+      await service.remove(requestScope(c), orgId, projectId);
       return c.body(null, 204);
     },
   );
@@ -154,7 +148,7 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     async (c) => {
       const { orgId, projectId, userId } = c.req.valid("param");
       const body = c.req.valid("json");
-      return c.json(await service.putMember(c.var.actor, c.var.requestContext, orgId, projectId, userId, body), 200);
+      return c.json(await service.putMember(requestScope(c), orgId, projectId, userId, body), 200);
     },
   );
 
@@ -174,7 +168,7 @@ export function projectsRoutes(service: ProjectsService, deps: { db: Db; authent
     }),
     async (c) => {
       const { orgId, projectId, userId } = c.req.valid("param");
-      await service.removeMember(c.var.actor, c.var.requestContext, orgId, projectId, userId);
+      await service.removeMember(requestScope(c), orgId, projectId, userId);
       return c.body(null, 204);
     },
   );

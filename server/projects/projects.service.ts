@@ -7,7 +7,7 @@ import type {
   UpdateProjectBody,
 } from "../../client-sdk/src/contract/index.js";
 import { type Access, can } from "../access/permissions.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { RequestScope } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
@@ -48,7 +48,7 @@ export function createProjectsService({
 
     get: (p: ProjectAccess): Project => toProject(p.project),
 
-    async create(actor: Actor, context: RequestContext, orgId: string, body: CreateProjectBody): Promise<Project> {
+    async create({ actor, context }: RequestScope, orgId: string, body: CreateProjectBody): Promise<Project> {
       return mutateOrg(deps, { actor, context, orgId, permission: "projects.write" }, async ({ trx, record }) => {
         const row = await repo.insertProject(trx, { id: randomUUID(), orgId, name: body.name });
         await record({
@@ -61,7 +61,7 @@ export function createProjectsService({
       });
     },
 
-    async rename(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: UpdateProjectBody) {
+    async rename({ actor, context }: RequestScope, orgId: string, projectId: string, body: UpdateProjectBody) {
       return mutateInProject(
         deps,
         { actor, context, orgId, projectId, need: "projects.write" },
@@ -82,7 +82,7 @@ export function createProjectsService({
      * Its resources go with it, each deletion an event; each project member is told they left it
      * (so guests learn, live and on replay), then `project.deleted`.
      */
-    async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string): Promise<void> {
+    async remove({ actor, context }: RequestScope, orgId: string, projectId: string): Promise<void> {
       await mutateInProject(
         deps,
         { actor, context, orgId, projectId, need: "projects.write" },
@@ -123,8 +123,7 @@ export function createProjectsService({
 
     /** The user must be an org member (any role); a same-role PUT writes no event. */
     async putMember(
-      actor: Actor,
-      context: RequestContext,
+      { actor, context }: RequestScope,
       orgId: string,
       projectId: string,
       userId: string,
@@ -158,7 +157,7 @@ export function createProjectsService({
     },
 
     /** A guest loses the project's events at once; one removed from their last project stays a guest. */
-    async removeMember(actor: Actor, context: RequestContext, orgId: string, projectId: string, userId: string) {
+    async removeMember({ actor, context }: RequestScope, orgId: string, projectId: string, userId: string) {
       await mutateInProject(deps, { actor, context, orgId, projectId, need: "org.manage" }, async ({ trx, record }) => {
         if (!(await repo.deleteProjectMember(trx, projectId, userId))) throw notFound("project member");
         await record({

@@ -4,6 +4,7 @@ import { createResourceBody, page, resource, updateResourceBody } from "../../cl
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import { pageQuery } from "../core/paging.js";
 import type { Db } from "../db/database.js";
+import { requestScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import { projectAccess } from "../projects/project-access.js";
@@ -50,10 +51,7 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     }),
     async (c) => {
       const { orgId, projectId } = c.req.valid("param");
-      return c.json(
-        await service.create(c.var.actor, c.var.requestContext, orgId, projectId, c.req.valid("json")),
-        201,
-      );
+      return c.json(await service.create(requestScope(c), orgId, projectId, c.req.valid("json")), 201);
     },
   );
 
@@ -90,7 +88,7 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     async (c) => {
       const { orgId, projectId, resourceId } = c.req.valid("param");
       const body = c.req.valid("json");
-      return c.json(await service.update(c.var.actor, c.var.requestContext, orgId, projectId, resourceId, body), 200);
+      return c.json(await service.update(requestScope(c), orgId, projectId, resourceId, body), 200);
     },
   );
 
@@ -110,7 +108,7 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
     }),
     async (c) => {
       const { orgId, projectId, resourceId } = c.req.valid("param");
-      await service.remove(c.var.actor, c.var.requestContext, orgId, projectId, resourceId);
+      await service.remove(requestScope(c), orgId, projectId, resourceId);
       return c.body(null, 204);
     },
   );

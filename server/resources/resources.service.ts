@@ -7,7 +7,7 @@ import {
   type ResourceType,
   type UpdateResourceBody,
 } from "../../client-sdk/src/contract/index.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import type { RequestScope } from "../core/actor.js";
 import { invalidRequest, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
@@ -77,7 +77,7 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
       return toResource(row);
     },
 
-    async create(actor: Actor, context: RequestContext, orgId: string, projectId: string, body: CreateResourceBody) {
+    async create({ actor, context }: RequestScope, orgId: string, projectId: string, body: CreateResourceBody) {
       const config = completeConfig(body.type, body.name, body.config);
       return mutateInProject(
         deps,
@@ -104,8 +104,7 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
 
     /** `config` names the fields to change; the merged config must still be valid for the type. */
     async update(
-      actor: Actor,
-      context: RequestContext,
+      { actor, context }: RequestScope,
       orgId: string,
       projectId: string,
       resourceId: string,
@@ -126,7 +125,7 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
       });
     },
 
-    async remove(actor: Actor, context: RequestContext, orgId: string, projectId: string, resourceId: string) {
+    async remove({ actor, context }: RequestScope, orgId: string, projectId: string, resourceId: string) {
       await mutateInProject(deps, { actor, context, orgId, projectId, need: "resources.write" }, async (scope) => {
         const row = await found(scope, projectId, resourceId);
         await repo.deleteResource(scope.trx, resourceId);
