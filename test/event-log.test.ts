@@ -118,7 +118,7 @@ describe("the event log", () => {
       await call(node(), "PATCH", `/v1/orgs/${org.id}`, { token: owner.token, body: { name: `n${i}` } });
     const first = await call(node(), "GET", `/v1/orgs/${org.id}/events?limit=4`, { token: owner.token });
     expect(first.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4]);
-    expect(first.body.nextCursor).toBe("4");
+    expect(first.body.nextCursor).toBe(4);
     const second = await call(node(), "GET", `/v1/orgs/${org.id}/events?limit=4&since=${first.body.nextCursor}`, {
       token: owner.token,
     });

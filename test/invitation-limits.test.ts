@@ -26,7 +26,7 @@ const cluster = useCluster(2, {
 const A = () => cluster.nodes[0]!;
 const B = () => cluster.nodes[1]!;
 
-const { tokenMailedTo, invite, ownerWithOrg, events, eventOfType } = invitationHelpers(smtp, A, PUBLIC_URL);
+const { invite, ownerWithOrg, events } = invitationHelpers(smtp, A, PUBLIC_URL);
 
 describe("invitations: limits, bad input, deleted orgs, the document", () => {
   it(`rate limit: past ${PER_HOUR} invitation mails per org per hour, 429 rate_limited with Retry-After`, async () => {

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { z } from "zod";
-import { auditExportQuery, auditQuery, chainReport, eventPage } from "../../client-sdk/src/contract/index.js";
+import { auditExportQuery, auditLogPage, auditQuery, chainReport } from "../../client-sdk/src/contract/index.js";
 import { authenticate, type TokenAuthenticator } from "../auth/authenticate.js";
 import type { Db } from "../db/database.js";
 import { requestScope } from "../http/context.js";
@@ -34,7 +34,7 @@ export function auditLogsRoutes(
       security: bearer,
       middleware: guard,
       request: { params: orgParams, query: auditQuery },
-      responses: responses(200, eventPage, "entries newest first, with context and hash"),
+      responses: responses(200, auditLogPage, "entries newest first, with context and hash"),
     }),
     async (c) => c.json(await service.page(c.var.access, c.req.valid("query")), 200),
   );

@@ -13,7 +13,7 @@ export function createEventsService({ db }: { db: Db }) {
       const last = items.at(-1);
       return {
         items: items.map((e) => projectEvent(e, view.audit)),
-        nextCursor: rows.length > query.limit && last ? String(last.seq) : null,
+        nextCursor: rows.length > query.limit && last ? last.seq : null,
       };
     },
   };

@@ -124,8 +124,16 @@ export async function startPrism(documentPath: string, upstream: string): Promis
   return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
 }
 
-/** The violations Prism attached to an answer. */
+/**
+ * The violations Prism attached to an answer. Past a size Prism sends a sentence instead of the
+ * list ("Too many violations!"): that counts as one violation of the answer.
+ */
 export function violationsOf(res: Response): Violation[] {
   const header = res.headers.get("sl-violations");
-  return header ? (JSON.parse(header) as Violation[]) : [];
+  if (!header) return [];
+  try {
+    return JSON.parse(header) as Violation[];
+  } catch {
+    return [{ location: ["response"], severity: "Error", message: header }];
+  }
 }

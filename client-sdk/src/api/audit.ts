@@ -7,7 +7,7 @@ import type {
   OrgEvent,
 } from "../contract/index.js";
 import type { Http } from "../http.js";
-import type { Input, Page, PageQuery } from "./types.js";
+import type { EventPage, Input, Page, PageQuery } from "./types.js";
 
 export function eventsApi(http: Http) {
   return {
@@ -17,7 +17,7 @@ export function eventsApi(http: Http) {
      * const { items, nextCursor } = await client.eventLog.page(orgId, { since: 0, limit: 100 });
      */
     page: (orgId: string, query: { since?: number; limit?: number } = {}) =>
-      http.json<Page<OrgEvent>>("GET", `/orgs/${orgId}/events`, { query: { ...query } }),
+      http.json<EventPage<OrgEvent>>("GET", `/orgs/${orgId}/events`, { query: { ...query } }),
   };
 }
 

@@ -9,6 +9,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** A page of the event log: the cursor is the next page's `since` (a seq), or null at the end. */
+export interface EventPage<E> {
+  items: E[];
+  nextCursor: number | null;
+}
+
 export interface PageQuery {
   cursor?: string;
   /** 1..500, default 50. */

@@ -36,7 +36,10 @@ export const page = <T extends z.ZodType>(item: T) =>
 
 export const orgList = page(org);
 export const memberList = page(member);
-export const eventPage = page(orgEvent);
+/** Audit-log pages: positions in (occurredAt, seq) order, so an opaque string cursor. */
+export const auditLogPage = page(orgEvent);
+/** An event page's cursor is a seq: the `since` of the next page, an integer like `since` itself. */
+export const eventPage = z.object({ items: z.array(orgEvent), nextCursor: z.number().int().min(0).nullable() });
 
 export const apiKey = z.object({
   id: z.string(),
