@@ -177,8 +177,17 @@ export async function listEventsForView(
   db: Executor,
   orgId: string,
   view: LogFilter,
-  options: { since: number; limit: number; untilSeq?: number; maxBytes?: number },
+  options: { since: number; limit: number; untilSeq?: number },
 ): Promise<FullEvent[]> {
+  return (await viewQuery(db, orgId, view, options).execute()).map(rowToEvent);
+}
+
+function viewQuery(
+  db: Executor,
+  orgId: string,
+  view: LogFilter,
+  options: { since: number; limit: number; untilSeq?: number },
+) {
   let query = db
     .selectFrom("events")
     .selectAll()
@@ -206,18 +215,32 @@ export async function listEventsForView(
       ]),
     );
   }
-  if (options.maxBytes === undefined) return (await query.execute()).map(rowToEvent);
-  // Cut where the running size passes `maxBytes` (keeping at least one event), measured in
-  // Postgres so that rows past the budget never reach the node.
-  const { rows } = await sql<EventRow>`
+  return query;
+}
+
+/**
+ * `listEventsForView` cut where the running size passes `maxBytes` (keeping at least one event),
+ * measured in Postgres so that rows past the budget never reach the node. `more` says whether the
+ * view may hold more events after the page (a full page, or one cut short by size).
+ */
+export async function listEventsForViewSized(
+  db: Executor,
+  orgId: string,
+  view: LogFilter,
+  options: { since: number; limit: number; untilSeq?: number; maxBytes: number },
+): Promise<{ events: FullEvent[]; more: boolean }> {
+  const query = viewQuery(db, orgId, view, options);
+  const { rows } = await sql<EventRow & { page_fetched: number }>`
     select * from (
-      select page.*, row_number() over w as page_position, sum(${EVENT_BYTES}) over w as page_bytes
+      select page.*, row_number() over w as page_position, sum(${EVENT_BYTES}) over w as page_bytes,
+        count(*) over () as page_fetched
       from (${query}) as page
       window w as (order by seq)
     ) as sized
     where page_position = 1 or page_bytes <= ${options.maxBytes}
     order by seq`.execute(db);
-  return rows.map(rowToEvent);
+  const fetched = Number(rows[0]?.page_fetched ?? 0);
+  return { events: rows.map(rowToEvent), more: rows.length < fetched || fetched === options.limit };
 }
 
 /** What an event weighs once read: its JSON parts as text, plus under 512 bytes of fixed fields. */

@@ -9,7 +9,13 @@ import type {
 import { accessFor } from "../access/derive.js";
 import type { Actor } from "../core/actor.js";
 import type { Db } from "../db/database.js";
-import { type FullEvent, listEventsForView, projectEvent, WHOLE_LOG } from "../events/event-log.repository.js";
+import {
+  type FullEvent,
+  listEventsForView,
+  listEventsForViewSized,
+  projectEvent,
+  WHOLE_LOG,
+} from "../events/event-log.repository.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
 import type { ConnectionGuard } from "./connection-guard.js";
 import { flushed, lostAccessReason } from "./revocation.js";
@@ -210,21 +216,22 @@ export class OrgStream {
         if (!(await room())) return;
         // The socket's current view: a demotion that landed meanwhile narrows the rest of the replay.
         const current = socket.data.view ?? view;
-        const page = await listEventsForView(db, this.orgId, current, {
+        const { events: page, more } = await listEventsForViewSized(db, this.orgId, current, {
           since: after,
           untilSeq: until,
           limit: REPLAY_PAGE,
           maxBytes: REPLAY_PAGE_BYTES,
         });
+        let sent = 0;
         for (const event of page) {
           // Full: stop here and let the page go; it is read again from `after` once written down,
           // so a stalled replay holds a cursor, not rows.
           if (!socket.connected || guard.buffered(socket.conn) >= REPLAY_HIGH_WATER_BYTES) break;
           socket.emit("event", projectEvent(event, current.audit));
           after = event.seq;
+          sent++;
         }
-        // A page short of REPLAY_PAGE may only be cut by size: the end is when nothing is left.
-        if (page.length === 0 || after >= until) break;
+        if ((sent === page.length && !more) || after >= until) break;
       }
       for (;;) {
         if (!(await room())) return;
