@@ -2,7 +2,9 @@
  * The baseline: a plain Socket.IO server with @socket.io/redis-adapter, as a team would hand-roll
  * it. Run two of these on one Redis; POST /broadcast emits a payload to the org namespace on every
  * node, POST /kick disconnects a user's sockets on every node (`disconnectSockets` through the adapter)
- * and broadcasts the removal event to the rest.
+ * and broadcasts the removal event to the rest (without `event` in the body: the bare `disconnectSockets`).
+ * A socket whose `auth.org` is set also joins `org:<org>`, and `POST /broadcast?room=org:<org>` emits
+ * to that room only, so one namespace can stand for several orgs (the capacity bench).
  */
 import { createServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -20,13 +22,15 @@ const http = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
-  if (req.url === "/broadcast") {
-    io.of(NSP).emit("event", body);
-  } else if (req.url === "/kick") {
+  const url = new URL(req.url ?? "/", "http://baseline");
+  if (url.pathname === "/broadcast") {
+    const room = url.searchParams.get("room");
+    (room ? io.of(NSP).to(room) : io.of(NSP)).emit("event", body);
+  } else if (url.pathname === "/kick") {
     // Like a hand-rolled server would: drop the user's sockets, then tell everyone else.
     io.of(NSP).in(`user:${body.userId}`).disconnectSockets();
     if (body.event) io.of(NSP).emit("event", body.event);
-  } else if (req.url === "/readyz") {
+  } else if (url.pathname === "/readyz") {
     res.writeHead(200).end("{}");
     return;
   }
@@ -35,6 +39,7 @@ const http = createServer(async (req, res) => {
 const io = new Server(http, { adapter: createAdapter(pub, sub, { key }), serveClient: false });
 io.of(NSP).on("connection", (socket) => {
   socket.join(`user:${String(socket.handshake.auth.userId)}`);
+  if (socket.handshake.auth.org) socket.join(`org:${String(socket.handshake.auth.org)}`);
   socket.emit("ready", {});
 });
 http.listen(port, "127.0.0.1");

@@ -5,8 +5,11 @@
  *     the same payload from an HTTP trigger;
  * (b) revocation: with those sockets connected, from the DELETE's send to the member's disconnect,
  *     against the baseline's adapter-wide `disconnectSockets` plus the same broadcast to the others.
+ * (c) revocation of members holding many sockets: 100 members with 20 sockets each, 10 on each
+ *     node; from the DELETE's send to the member's last socket disconnected, against a bare
+ *     cross-node `disconnectSockets` of the same 20 sockets on the baseline pair (no broadcast).
  * The 2,000 audience sockets live in a child process (./audience.ts), so that decoding their events
- * does not delay what this process measures.
+ * does not delay what this process measures; (c)'s sockets live in another one (./holders.ts).
  */
 
 import { fork, spawn } from "node:child_process";
@@ -25,6 +28,8 @@ const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const WARMUP = 10;
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 100);
+const HOLDERS = Number(process.env.BENCH_HOLDERS ?? 100);
+const SOCKETS_PER_HOLDER = Number(process.env.BENCH_SOCKETS_PER_HOLDER ?? 20);
 
 async function seedMembers(databaseUrl: string, orgId: string, count: number) {
   const handle = await openDatabase({ DATABASE_URL: databaseUrl, DATA_DIR: "" });
@@ -113,6 +118,50 @@ function startAudience() {
   };
 }
 
+/** The holders process (./holders.ts): members with many sockets; reports each member's last disconnect. */
+function startHolders() {
+  const child = fork(new URL("./holders.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx"],
+    stdio: "inherit",
+  });
+  const waiters = new Map<string, (at: number) => void>();
+  const early = new Map<string, number>();
+  child.on("message", (m: { type: string; system?: string; group?: string; id?: number; at?: number }) => {
+    const key =
+      m.type === "opened" ? `opened:${m.system}` : m.type === "pong" ? `pong:${m.id}` : `${m.system}:${m.group}`;
+    const w = waiters.get(key);
+    if (w) {
+      waiters.delete(key);
+      w(m.at ?? 0);
+    } else early.set(key, m.at ?? 0);
+  });
+  const wait = (key: string, timeoutMs = 60_000) =>
+    new Promise<number>((resolve, reject) => {
+      if (early.has(key)) return resolve(early.get(key)!);
+      const timer = setTimeout(() => reject(new Error(`holders: no ${key}`)), timeoutMs);
+      waiters.set(key, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  let pings = 0;
+  return {
+    async open(system: string, targets: { url: string; auth: Record<string, unknown>; group: string }[]) {
+      child.send({ type: "open", system, targets });
+      await wait(`opened:${system}`, 180_000);
+    },
+    /** Wall-clock instant the last socket of `group` was disconnected. */
+    gone: (system: string, group: string) => wait(`${system}:${group}`),
+    /** Resolves once the holders process has handled what it had queued. */
+    idle: () => {
+      const id = ++pings;
+      child.send({ type: "ping", id });
+      return wait(`pong:${id}`);
+    },
+    close: () => child.connected && child.send({ type: "close" }),
+  };
+}
+
 const now = () => performance.timeOrigin + performance.now();
 
 export async function runRealtimeBench() {
@@ -123,13 +172,15 @@ export async function runRealtimeBench() {
   const baselineEnv = { REDIS_URL, REDIS_PREFIX: `${prefix}baseline` };
   const baselines = [await spawnBaseline(baselineEnv), await spawnBaseline(baselineEnv)];
   const audience = startAudience();
+  const holders = startHolders();
   try {
     const owner = await signup(nodes[0]!, "bench-owner");
     const org = await createOrg(nodes[0]!, owner.token);
     // The audience, plus the members removed in (b), whose sockets live in this process.
-    const members = await seedMembers(database.url, org.id, SOCKETS + REMOVALS);
+    const members = await seedMembers(database.url, org.id, SOCKETS + REMOVALS + HOLDERS);
     const audienceMembers = members.slice(0, SOCKETS);
-    const victims = members.slice(SOCKETS);
+    const victims = members.slice(SOCKETS, SOCKETS + REMOVALS);
+    const manySockets = members.slice(SOCKETS + REMOVALS);
     await audience.open(
       "ours",
       audienceMembers.map((m, i) => ({ url: `${nodes[i % 2]!.url}/orgs/${org.id}`, auth: { token: m.token } })),
@@ -213,8 +264,59 @@ export async function runRealtimeBench() {
 
     closeAll(ours);
     closeAll(base);
+
+    // (c) members holding SOCKETS_PER_HOLDER sockets each, half on each node; the DELETE goes to
+    // either node in turn. The baseline: a bare adapter-wide disconnectSockets of the same sockets.
+    const spread = (url: (node: number) => string, auth: (m: { userId: string; token: string }) => object) =>
+      manySockets.flatMap((m) =>
+        Array.from({ length: SOCKETS_PER_HOLDER }, (_, j) => ({
+          url: url(j % 2),
+          auth: { ...auth(m) },
+          group: m.userId,
+        })),
+      );
+    await holders.open(
+      "ours",
+      spread(
+        (n) => `${nodes[n]!.url}/orgs/${org.id}`,
+        (m) => ({ token: m.token }),
+      ),
+    );
+    await holders.open(
+      "baseline",
+      spread(
+        (n) => `${baselines[n]!.url}/orgs/baseline`,
+        (m) => ({ userId: m.userId }),
+      ),
+    );
+    const manyOurs: number[] = [];
+    const manyHttp: number[] = [];
+    const manyBase: number[] = [];
+    for (let i = 0; i < HOLDERS; i++) {
+      seq++;
+      const member = manySockets[i]!;
+      let t0 = now();
+      const res = call(nodes[i % 2]!, "DELETE", `/v1/orgs/${org.id}/members/${member.userId}`, { token: owner.token });
+      manyOurs.push((await holders.gone("ours", member.userId)) - t0);
+      const answer = await res;
+      manyHttp.push(now() - t0);
+      if (answer.status !== 204) throw new Error(`DELETE member: ${answer.status}`);
+      await audience.last("ours", seq);
+      await holders.idle();
+
+      t0 = now();
+      const kick = fetch(`${baselines[i % 2]!.url}/kick`, {
+        method: "POST",
+        body: JSON.stringify({ userId: member.userId }),
+      });
+      manyBase.push((await holders.gone("baseline", member.userId)) - t0);
+      await kick;
+      await holders.idle();
+    }
+
     const fanout = { ours: stats(fanOurs), baseline: stats(fanBase) };
     const revocation = { ours: stats(revOurs), oursHttpAnswered: stats(revHttp), baseline: stats(revBase) };
+    const manyRevocation = { ours: stats(manyOurs), oursHttpAnswered: stats(manyHttp), baseline: stats(manyBase) };
     const result = {
       name: "realtime",
       at: new Date().toISOString(),
@@ -229,6 +331,13 @@ export async function runRealtimeBench() {
         ...revocation,
         p50Ratio: ratio(revocation.ours.p50, revocation.baseline.p50),
         p99Ratio: ratio(revocation.ours.p99, revocation.baseline.p99),
+      },
+      revocationManySockets: {
+        members: HOLDERS,
+        socketsPerMember: SOCKETS_PER_HOLDER,
+        ...manyRevocation,
+        p50Ratio: ratio(manyRevocation.ours.p50, manyRevocation.baseline.p50),
+        p99Ratio: ratio(manyRevocation.ours.p99, manyRevocation.baseline.p99),
       },
     };
     const path = writeResult("realtime", result);
@@ -247,10 +356,26 @@ export async function runRealtimeBench() {
         ratioP50: result.revocation.p50Ratio,
         ratioP99: result.revocation.p99Ratio,
       },
+      [`revocation, ${SOCKETS_PER_HOLDER} sockets/member: Orgwire (DELETE → last disconnect)`]: {
+        ...manyRevocation.ours,
+        ratioP50: "",
+        ratioP99: "",
+      },
+      [`revocation, ${SOCKETS_PER_HOLDER} sockets/member: Orgwire (DELETE → HTTP answer)`]: {
+        ...manyRevocation.oursHttpAnswered,
+        ratioP50: "",
+        ratioP99: "",
+      },
+      [`revocation, ${SOCKETS_PER_HOLDER} sockets/member: bare disconnectSockets`]: {
+        ...manyRevocation.baseline,
+        ratioP50: result.revocationManySockets.p50Ratio,
+        ratioP99: result.revocationManySockets.p99Ratio,
+      },
     });
     console.log(`written to ${path}`);
     return result;
   } finally {
+    holders.close();
     audience.close();
     for (const n of nodes) await n.kill();
     for (const b of baselines) b.kill();

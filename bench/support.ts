@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
 import { io, type Socket } from "socket.io-client";
 
 export interface Stats {
@@ -57,3 +59,145 @@ export function writeResult(name: string, result: unknown): string {
 }
 
 export const ratio = (ours: number, baseline: number) => Math.round((ours / baseline) * 100) / 100;
+
+/** Wall-clock ms with sub-ms resolution, comparable across this machine's processes. */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
+export const BENCH_ROOT = new URL("../", import.meta.url).pathname;
+
+/** A process this bench started: its pid (for /proc), its output, and a kill that waits for the exit. */
+export interface BenchProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  output: () => string;
+  /** Called with each complete output line. */
+  onLine: (listener: (line: string) => void) => void;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * Spawns `node --import tsx <script>` (the node process itself, so its pid is the server's).
+ * `BENCH_NODE_ARGS` adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run.
+ */
+async function spawnScript(script: string, env: Record<string, string>, readyPath: string): Promise<BenchProcess> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", script],
+    {
+      cwd: BENCH_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let partial = "";
+  const listeners: ((line: string) => void)[] = [];
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    if (out.length < 1_000_000) out += text;
+    partial += text;
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) for (const l of listeners) l(line);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const proc: BenchProcess = {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    child,
+    output: () => out,
+    onLine: (l) => listeners.push(l),
+    async kill(signal = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${script} exited early: ${out}`);
+    try {
+      if ((await fetch(`${proc.url}${readyPath}`)).status === 200) return proc;
+    } catch {
+      // not listening yet
+    }
+    await sleep(150);
+  }
+  await proc.kill();
+  throw new Error(`${script} not ready after 60 s: ${out}`);
+}
+
+/**
+ * An Orgwire node as its own process, started the way `npm start` does, ready when `/readyz`
+ * answers 200. Only the public interface and `server/config.ts` variables are used.
+ */
+export const spawnOrgwire = (env: Record<string, string>) =>
+  spawnScript("server/main.ts", { LOG_LEVEL: "error", ...env }, "/readyz");
+
+/** The plain Socket.IO baseline (./baseline-server.ts) as its own process. */
+export const spawnBaseline = (env: Record<string, string>) => spawnScript("bench/baseline-server.ts", env, "/readyz");
+
+/** Resident set size of a process, in KiB. */
+export function rssKib(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+}
+
+let clockTicks: number | undefined;
+/** User + system CPU time a process has used so far, in ms (from /proc/<pid>/stat). */
+export function cpuMs(pid: number): number {
+  clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/** A JSON HTTP call to a spawned process. */
+export async function api<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; expect?: number } = {},
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  if (options.expect !== undefined && res.status !== options.expect) {
+    throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * The machine's TCP listen-queue counters (/proc/net/netstat, every process on the host): a
+ * connection flood that overflows a server's accept queue shows here as ListenOverflows.
+ */
+export function listenCounters(): Record<string, number> {
+  const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+  const names = lines.find((l) => l.startsWith("TcpExt:"))?.split(" ") ?? [];
+  const values = lines.filter((l) => l.startsWith("TcpExt:"))[1]?.split(" ") ?? [];
+  const wanted = ["ListenOverflows", "ListenDrops", "SyncookiesSent", "TCPReqQFullDoCookies", "TCPReqQFullDrop"];
+  return Object.fromEntries(wanted.map((name) => [name, Number(values[names.indexOf(name)] ?? NaN)]));
+}

@@ -52,6 +52,8 @@ function createLogger(config: Config): Logger {
   return pino({ level: config.LOG_LEVEL, base: { node: config.NODE_ID } }, destination);
 }
 
+const LISTEN_BACKLOG = 4096;
+
 /** The composition root: opens the services, wires the domains, listens. */
 export async function startNode(config: Config, logger?: Logger): Promise<OrgwireNode> {
   const log = logger ?? createLogger(config);
@@ -136,7 +138,12 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     },
   });
 
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  // A deep accept queue: when a node dies, its clients all reconnect here at once, and a refused
+  // SYN costs a client a TCP retransmit (1 s, then 3, 7, …), far more than queueing (the kernel caps
+  // it at net.core.somaxconn).
+  await new Promise<void>((resolve) =>
+    server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   log.info({ port, database: database.kind, bus: bus.kind }, "orgwire node listening");
 

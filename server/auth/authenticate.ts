@@ -12,13 +12,22 @@ export type TokenResolver = (token: string) => Promise<Actor | undefined>;
 /** Session tokens; a use keeps the session from going idle (throttled, see touchIntervalMs). */
 export function sessionResolver(db: Db, config: SessionLifetimeConfig): TokenResolver {
   const touchMs = touchIntervalMs(config);
+  /**
+   * Touches this node has in flight or just made, by session: a burst of requests (a reconnect
+   * storm) of one session writes its row once, instead of queueing on its row lock.
+   */
+  const touching = new Map<string, number>();
   return async (token) => {
     if (!isTokenShaped(token)) return undefined;
     const now = Date.now();
     const session = await findLiveSession(db, hashToken(token), sessionCutoffs(config, now));
     if (!session) return undefined;
-    if (now - session.lastSeenAt.getTime() >= touchMs)
+    const stale = now - session.lastSeenAt.getTime() >= touchMs;
+    if (stale && now - (touching.get(session.sessionId) ?? 0) >= touchMs) {
+      touching.set(session.sessionId, now);
+      if (touching.size > 10_000) for (const [id, at] of touching) if (now - at >= touchMs) touching.delete(id);
       await touchSession(db, session.sessionId, new Date(now - touchMs));
+    }
     return { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
   };
 }

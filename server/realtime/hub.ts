@@ -39,8 +39,12 @@ export interface HubDeps {
   headPollMs?: number;
 }
 
-/** Attach snapshots (one per batch of arriving sockets) running at once on a node. */
+/**
+ * Attach snapshots (one per batch of arriving sockets) and replay pages read at once on a node: a
+ * reconnect storm of thousands of sockets queues here, not in the Postgres pool ahead of HTTP.
+ */
 const SNAPSHOTS_PER_NODE = 4;
+const REPLAY_READS_PER_NODE = 4;
 
 /** Bus channels (the bus adds the deployment prefix). */
 const orgChannel = (orgId: string) => `org.${orgId}`;
@@ -82,6 +86,7 @@ export async function createRealtimeHub(deps: HubDeps) {
     }
   };
   const tokens = new HandshakeTokenCache(deps.authenticator);
+  const replayReads = new Semaphore(REPLAY_READS_PER_NODE);
   const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
   io.engine.on("connection", (conn) => guard.track(conn));
 
@@ -114,7 +119,7 @@ export async function createRealtimeHub(deps: HubDeps) {
     const existing = streams.get(nsp.name);
     if (existing && existing.stream.nsp === nsp) return existing.stream;
     const orgId = nsp.name.slice("/orgs/".length);
-    const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard });
+    const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard, replayReads });
     const entry: { stream: OrgStream; unsubscribe: () => Promise<void> | void } = { stream, unsubscribe: () => {} };
     streams.set(nsp.name, entry);
     // Subscribe before the first attach reads the head, so nothing falls between the two. While

@@ -17,7 +17,7 @@ import {
   WHOLE_LOG,
 } from "../events/event-log.repository.js";
 import { type AccessEffect, accessEffectOf } from "./access-effects.js";
-import type { ConnectionGuard } from "./connection-guard.js";
+import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
 import { flushed, lostAccessReason } from "./revocation.js";
 import {
   audienceRooms,
@@ -48,6 +48,8 @@ export interface OrgStreamDeps {
   log: Logger;
   snapshot: (actors: Actor[], orgId: string) => Promise<AttachSnapshot>;
   guard: ConnectionGuard;
+  /** Bounds the replay pages read at once on the node, so a reconnect storm leaves the pool to HTTP. */
+  replayReads: Semaphore;
 }
 
 /** Gap fills read this many events at a time. */
@@ -216,12 +218,13 @@ export class OrgStream {
         if (!(await room())) return;
         // The socket's current view: a demotion that landed meanwhile narrows the rest of the replay.
         const current = socket.data.view ?? view;
+        const release = await this.deps.replayReads.acquire();
         const { events: page, more } = await listEventsForViewSized(db, this.orgId, current, {
           since: after,
           untilSeq: until,
           limit: REPLAY_PAGE,
           maxBytes: REPLAY_PAGE_BYTES,
-        });
+        }).finally(release);
         let sent = 0;
         for (const event of page) {
           // Full: stop here and let the page go; it is read again from `after` once written down,

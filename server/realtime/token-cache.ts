@@ -13,6 +13,8 @@ const MAX_ENTRIES = 10_000;
  */
 export class HandshakeTokenCache {
   readonly #entries = new Map<string, { actor: Actor; until: number }>();
+  /** Lookups in flight, so the many handshakes of one storm share one. */
+  readonly #pending = new Map<string, Promise<Actor | undefined>>();
 
   constructor(private readonly authenticate: TokenAuthenticator) {}
 
@@ -20,7 +22,11 @@ export class HandshakeTokenCache {
     const key = createHash("sha256").update(token).digest("base64");
     const hit = this.#entries.get(key);
     if (hit && hit.until > Date.now()) return hit.actor;
-    const actor = await this.authenticate(token);
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+    const lookup = this.authenticate(token).finally(() => this.#pending.delete(key));
+    this.#pending.set(key, lookup);
+    const actor = await lookup;
     if (!actor) {
       this.#entries.delete(key);
       return undefined;
