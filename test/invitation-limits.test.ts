@@ -4,29 +4,16 @@
  * project grants, conflicts, the per-org rate limit and bad input (mail delivery itself: invitation-mail.test.ts).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { countInvitations } from "../server/invitations/invitations.repository.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
-import { invitationHelpers } from "./support/invitations.js";
+import { INVITE_PUBLIC_URL, INVITES_PER_HOUR, invitationHelpers, useInvitationCluster } from "./support/invitations.js";
 import { startTestNode } from "./support/nodes.js";
 import { REDIS_URL } from "./support/services.js";
-import { startTestSmtp } from "./support/smtp.js";
-import { useCluster } from "./support/suite.js";
 
-const PUBLIC_URL = "https://console.orgwire.test";
-const PER_HOUR = 5;
-const smtp = await startTestSmtp();
-afterAll(() => smtp.close());
-
-const cluster = useCluster(2, {
-  SMTP_URL: smtp.url,
-  PUBLIC_URL,
-  INVITATIONS_PER_ORG_PER_HOUR: String(PER_HOUR),
-});
-const A = () => cluster.nodes[0]!;
-const B = () => cluster.nodes[1]!;
-
-const { invite, ownerWithOrg, events } = invitationHelpers(smtp, A, PUBLIC_URL);
+const PUBLIC_URL = INVITE_PUBLIC_URL;
+const PER_HOUR = INVITES_PER_HOUR;
+const { smtp, cluster, A, B, invite, ownerWithOrg, events } = await useInvitationCluster();
 
 describe("invitations: limits, bad input, deleted orgs, the document", () => {
   it(`rate limit: past ${PER_HOUR} invitation mails per org per hour, 429 rate_limited with Retry-After`, async () => {

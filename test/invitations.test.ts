@@ -4,30 +4,16 @@
  * project grants, conflicts, the per-org rate limit and bad input (mail delivery itself: invitation-mail.test.ts).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashToken } from "../server/auth/tokens.js";
 import { setExpiry } from "../server/invitations/invitations.repository.js";
 import { deleteProject, insertProject, projectIdsOf } from "../server/projects/projects.repository.js";
 import { addMember, call, signup } from "./support/api.js";
-import { invitationHelpers } from "./support/invitations.js";
-import { startTestSmtp, unfoldQuotedPrintable } from "./support/smtp.js";
+import { useInvitationCluster } from "./support/invitations.js";
+import { unfoldQuotedPrintable } from "./support/smtp.js";
 import { record } from "./support/sockets.js";
-import { useCluster } from "./support/suite.js";
 
-const PUBLIC_URL = "https://console.orgwire.test";
-const PER_HOUR = 5;
-const smtp = await startTestSmtp();
-afterAll(() => smtp.close());
-
-const cluster = useCluster(2, {
-  SMTP_URL: smtp.url,
-  PUBLIC_URL,
-  INVITATIONS_PER_ORG_PER_HOUR: String(PER_HOUR),
-});
-const A = () => cluster.nodes[0]!;
-const B = () => cluster.nodes[1]!;
-
-const { tokenMailedTo, invite, ownerWithOrg, events, eventOfType } = invitationHelpers(smtp, A, PUBLIC_URL);
+const { smtp, A, B, tokenMailedTo, invite, ownerWithOrg, events, eventOfType } = await useInvitationCluster();
 
 describe("invitations", () => {
   it("mails a link; the invitee reads and accepts it once; the owner's socket on the other node sees them join", async () => {

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { afterAll } from "vitest";
 import type { OrgEvent } from "../../client-sdk/src/contract/index.js";
 import { call, createOrg, signup, type Target, type TestUser } from "./api.js";
-import { type TestSmtp, unfoldQuotedPrintable } from "./smtp.js";
+import { startTestSmtp, type TestSmtp, unfoldQuotedPrintable } from "./smtp.js";
 import { type Recorder, sleep } from "./sockets.js";
+import { useCluster } from "./suite.js";
 
 /** Helpers of the invitation tests: inviting through a node and reading the link from the mail. */
 export function invitationHelpers(smtp: TestSmtp, node: () => Target, publicUrl: string) {
@@ -43,4 +45,25 @@ export function invitationHelpers(smtp: TestSmtp, node: () => Target, publicUrl:
   }
 
   return { link, tokenMailedTo, invite, ownerWithOrg, events, eventOfType };
+}
+
+export const INVITE_PUBLIC_URL = "https://console.orgwire.test";
+/** The per-org invitation limit the invitation tests run with. */
+export const INVITES_PER_HOUR = 5;
+
+/**
+ * The invitation tests' setup: a real SMTP server, two nodes mailing through it with a low per-org
+ * limit, and the helpers bound to node A. Call once at a test file's top level.
+ */
+export async function useInvitationCluster() {
+  const smtp = await startTestSmtp();
+  afterAll(() => smtp.close());
+  const cluster = useCluster(2, {
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: INVITE_PUBLIC_URL,
+    INVITATIONS_PER_ORG_PER_HOUR: String(INVITES_PER_HOUR),
+  });
+  const A = () => cluster.nodes[0]!;
+  const B = () => cluster.nodes[1]!;
+  return { smtp, cluster, A, B, ...invitationHelpers(smtp, A, INVITE_PUBLIC_URL) };
 }
