@@ -12,7 +12,7 @@
  * does not delay what this process measures; (c)'s sockets live in another one (./holders.ts).
  */
 
-import { fork, spawn } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { Socket } from "socket.io-client";
 import { insertSession, insertUser } from "../server/auth/auth.repository.js";
@@ -82,31 +82,41 @@ const closeAll = (sockets: Socket[]) => {
   for (const s of sockets) s.close();
 };
 
-/** The audience process: opens sockets on request and reports when the last one got each event. */
-function startAudience() {
-  const child = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx"],
-    stdio: "inherit",
-  });
+/**
+ * Waits on a child process's reports, by key: `wait(key)` resolves with the report's `at`, also
+ * when the report came before anyone waited for it.
+ */
+function childReports<M extends { at?: number }>(child: ChildProcess, label: string, keyOf: (m: M) => string) {
   const waiters = new Map<string, (at: number) => void>();
   const early = new Map<string, number>();
-  child.on("message", (m: { type: string; system: string; seq?: number; at?: number }) => {
-    const key = m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`;
+  child.on("message", (m: M) => {
+    const key = keyOf(m);
     const w = waiters.get(key);
     if (w) {
       waiters.delete(key);
       w(m.at ?? 0);
     } else early.set(key, m.at ?? 0);
   });
-  const wait = (key: string, timeoutMs = 60_000) =>
+  return (key: string, timeoutMs = 60_000) =>
     new Promise<number>((resolve, reject) => {
       if (early.has(key)) return resolve(early.get(key)!);
-      const timer = setTimeout(() => reject(new Error(`audience: no ${key}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${label}: no ${key}`)), timeoutMs);
       waiters.set(key, (at) => {
         clearTimeout(timer);
         resolve(at);
       });
     });
+}
+
+/** The audience process: opens sockets on request and reports when the last one got each event. */
+function startAudience() {
+  const child = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx"],
+    stdio: "inherit",
+  });
+  const wait = childReports(child, "audience", (m: { type: string; system: string; seq?: number; at?: number }) =>
+    m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`,
+  );
   return {
     async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
       child.send({ type: "open", system, targets });
@@ -124,26 +134,12 @@ function startHolders() {
     execArgv: ["--import", "tsx"],
     stdio: "inherit",
   });
-  const waiters = new Map<string, (at: number) => void>();
-  const early = new Map<string, number>();
-  child.on("message", (m: { type: string; system?: string; group?: string; id?: number; at?: number }) => {
-    const key =
-      m.type === "opened" ? `opened:${m.system}` : m.type === "pong" ? `pong:${m.id}` : `${m.system}:${m.group}`;
-    const w = waiters.get(key);
-    if (w) {
-      waiters.delete(key);
-      w(m.at ?? 0);
-    } else early.set(key, m.at ?? 0);
-  });
-  const wait = (key: string, timeoutMs = 60_000) =>
-    new Promise<number>((resolve, reject) => {
-      if (early.has(key)) return resolve(early.get(key)!);
-      const timer = setTimeout(() => reject(new Error(`holders: no ${key}`)), timeoutMs);
-      waiters.set(key, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
+  const wait = childReports(
+    child,
+    "holders",
+    (m: { type: string; system?: string; group?: string; id?: number; at?: number }) =>
+      m.type === "opened" ? `opened:${m.system}` : m.type === "pong" ? `pong:${m.id}` : `${m.system}:${m.group}`,
+  );
   let pings = 0;
   return {
     async open(system: string, targets: { url: string; auth: Record<string, unknown>; group: string }[]) {
