@@ -880,7 +880,7 @@ export async function runCapacityBench() {
     return result;
   } finally {
     clients.exit();
-    for (const p of running.reverse()) await p.kill();
+    for (const p of running.reverse()) await p.kill("SIGTERM");
     await database.drop();
     await dropRedisKeys(prefix);
   }

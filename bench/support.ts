@@ -125,6 +125,8 @@ async function spawnScript(script: string, env: Record<string, string>, readyPat
     onLine: (l) => listeners.push(l),
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // A polite signal (which lets --cpu-prof write its profile) gets a few seconds, then SIGKILL.
+      if (signal !== "SIGKILL") setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
       await exited;
     },
   };

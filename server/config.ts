@@ -1,5 +1,23 @@
 import { z } from "zod";
 
+/**
+ * A 32-byte key, written as 64 hex characters or as base64 (`openssl rand -base64 32`; base64url
+ * too). Decoded here, so a key of the wrong length stops the node at start, not at the first login.
+ */
+const aes256Key = z.string().transform((value, ctx) => {
+  const key = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(value)
+      ? Buffer.from(value, "base64")
+      : undefined;
+  if (key?.length === 32) return key;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be 32 bytes, as 64 hex characters or 44 base64 characters (openssl rand -base64 32)",
+  });
+  return z.NEVER;
+});
+
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const positiveInt = z.coerce.number().int().positive();
 
@@ -60,6 +78,11 @@ const envSchema = z.object({
   AUDIT_PRUNE_INTERVAL_MS: positiveInt.default(3_600_000),
   /** Audit exports one node runs at once (each holds about a 1 MiB page); past it 503 with Retry-After. */
   AUDIT_EXPORT_MAX_CONCURRENT: positiveInt.default(4),
+  /**
+   * Encrypts TOTP secrets at rest (AES-256-GCM); every node of a deployment needs the same one.
+   * Unset: the node uses `DATA_DIR/mfa-encryption.key`, generated on first start (server/auth/mfa-key.ts).
+   */
+  MFA_ENCRYPTION_KEY: aes256Key.optional(),
 });
 
 export type Config = Readonly<

@@ -9,6 +9,7 @@ import { auditModule } from "./audit/index.js";
 import { liveSessionIds } from "./auth/auth.repository.js";
 import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.js";
 import { authModule } from "./auth/index.js";
+import { loadMfaKey } from "./auth/mfa-key.js";
 import { sessionCutoffs } from "./auth/session-lifetime.js";
 import { billingModule } from "./billing/index.js";
 import { openBus } from "./bus/index.js";
@@ -22,7 +23,7 @@ import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
 import { orgsModule } from "./orgs/index.js";
 import { listOrgsOfUser } from "./orgs/orgs.repository.js";
-import { projectIdsOfUsers, projectsModule } from "./projects/index.js";
+import { projectIdsOfPairs, projectsModule } from "./projects/index.js";
 import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
 import { deleteResourcesOfProject, resourcesModule } from "./resources/index.js";
 
@@ -79,7 +80,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     log,
     nodeId: config.NODE_ID,
     authenticator,
-    loadProjectIds: projectIdsOfUsers,
+    loadProjectIds: projectIdsOfPairs,
     credentialsLive: async (exec, actors) => {
       const sessions = await liveSessionIds(
         exec,
@@ -106,6 +107,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
   const auth = authModule({
     ...deps,
+    mfaKey: await loadMfaKey(config, log),
     orgsOfUser: async (userId) =>
       (await listOrgsOfUser(db, userId, { limit: 1000 })).map((o) => ({ id: o.id, name: o.name, role: o.role })),
   });
@@ -122,7 +124,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     routers: [
-      auth.routes,
+      ...auth.routes,
       orgsModule(deps).routes,
       members.routes,
       ...audit.routes,

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrgwireNode } from "../server/node.js";
+import { codeAt, wrongCode } from "./support/mfa.js";
 import { startTestNode } from "./support/nodes.js";
 import {
   type OpenApiDocument,
@@ -165,6 +166,39 @@ describe("the API through prism proxy", () => {
     const second = await send("login", { body: { email: ownerEmail, password: PASSWORD }, expect: 200 });
     await send("login", { body: { email: ownerEmail, password: "not the password" }, expect: 401 });
     await send("getMe", { token: ownerToken, expect: 200 });
+
+    // The account's own security, on an account of its own (a password change revokes the others).
+    const carolEmail = newEmail("carol");
+    const carol = await send("signup", { body: { email: carolEmail, password: PASSWORD, name: "Carol" }, expect: 201 });
+    const carolToken: string = carol.body.token;
+    const enrolment = await send("startTotpEnrolment", { token: carolToken, expect: 200 });
+    await send("confirmTotp", { token: carolToken, body: { code: wrongCode(enrolment.body.secret) }, expect: 403 });
+    const codes = await send("confirmTotp", {
+      token: carolToken,
+      body: { code: codeAt(enrolment.body.secret) },
+      expect: 200,
+    });
+    await send("startTotpEnrolment", { token: carolToken, expect: 409 });
+    const challenge = await send("login", { body: { email: carolEmail, password: PASSWORD }, expect: 200 });
+    const mfaSession = await send("loginMfa", {
+      body: { challenge: challenge.body.challenge, code: codeAt(enrolment.body.secret, 1) },
+      expect: 200,
+    });
+    await send("loginMfa", {
+      body: { challenge: challenge.body.challenge, recoveryCode: codes.body.recoveryCodes[0] },
+      expect: 401,
+    });
+    const carolSessions = await send("listSessions", { token: carolToken, query: { limit: 10 }, expect: 200 });
+    const mfaListed = carolSessions.body.items.find((s: { current: boolean }) => !s.current);
+    await send("revokeSession", { token: carolToken, params: { sessionId: mfaListed.id }, expect: 204 });
+    await send("getMe", { token: mfaSession.body.token, expect: 401 });
+    await send("disableTotp", { token: carolToken, body: { recoveryCode: codes.body.recoveryCodes[1] }, expect: 204 });
+    await send("disableTotp", { token: carolToken, body: { recoveryCode: codes.body.recoveryCodes[2] }, expect: 409 });
+    await send("changePassword", {
+      token: carolToken,
+      body: { currentPassword: PASSWORD, newPassword: "a new and longer password" },
+      expect: 204,
+    });
 
     // Organizations.
     const org = await send("createOrg", { token: ownerToken, body: { name: "Acme" }, expect: 201 });

@@ -179,6 +179,7 @@ describe("GET /openapi.json", () => {
       "GET /readyz",
       "GET /v1/invitations/{token}",
       "POST /v1/auth/login",
+      "POST /v1/auth/login/mfa",
       "POST /v1/auth/signup",
     ]);
   });

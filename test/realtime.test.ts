@@ -275,6 +275,55 @@ describe("resume", () => {
     expect(seen).toEqual(Array.from({ length: committed - 1 }, (_, i) => i + 2));
   });
 
+  it("a replay from the node's recent events sends each viewer exactly what GET /events shows them", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const viewer = await signup(A(), "viewer");
+    const guest = await signup(A(), "guest");
+    await addMember(A().db, org.id, viewer.user.id, "viewer");
+    await addMember(A().db, org.id, guest.user.id, "guest");
+    // A socket on B from the start: B's stream applies every event below, and keeps the recent ones.
+    const watcher = record(B().url, org.id, owner.token);
+    await watcher.ready;
+    const asOwner = { token: owner.token };
+    const project = async (name: string) =>
+      (await call(A(), "POST", `/v1/orgs/${org.id}/projects`, { ...asOwner, body: { name } })).body.id as string;
+    const mine = await project("guest's");
+    const other = await project("not the guest's");
+    await call(A(), "PUT", `/v1/orgs/${org.id}/projects/${mine}/members/${guest.user.id}`, {
+      ...asOwner,
+      body: { role: "viewer" },
+    });
+    for (const p of [mine, other]) {
+      await call(A(), "POST", `/v1/orgs/${org.id}/projects/${p}/resources`, {
+        ...asOwner,
+        body: { type: "vps", name: `vps-${p.slice(0, 4)}` },
+      });
+    }
+    await call(A(), "POST", `/v1/orgs/${org.id}/api-keys`, { ...asOwner, body: { name: "ci", role: "viewer" } }); // owner-only
+    await rename(org.id, owner.token, "renamed");
+    const head = (await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, asOwner)).body.items.at(-1).seq;
+    await watcher.waitForSeq(head);
+    for (const user of [owner, viewer, guest]) {
+      const expected = (await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, { token: user.token })).body
+        .items as { seq: number; type: string }[];
+      const r = record(B().url, org.id, user.token, { since: 1 });
+      expect((await r.ready).seq).toBe(head);
+      expect(r.events.map((e) => [e.seq, e.type])).toEqual(
+        expected.filter((e) => e.seq > 1).map((e) => [e.seq, e.type]),
+      );
+      r.close();
+    }
+    // The three views differ, so the comparison above tells them apart.
+    const counts = await Promise.all(
+      [owner, viewer, guest].map(
+        async (u) => (await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, { token: u.token })).body.items.length,
+      ),
+    );
+    expect(new Set(counts).size).toBe(3);
+    watcher.close();
+  });
+
   it("authorizes a replay against current state: a guest replays only what a guest sees", async () => {
     const owner = await signup(A(), "owner");
     const org = await createOrg(A(), owner.token);

@@ -1,3 +1,4 @@
+export type { MfaProof } from "./api/account.js";
 export * from "./api/types.js";
 export { type ClientOptions, OrgwireClient } from "./client.js";
 export * from "./contract/index.js";

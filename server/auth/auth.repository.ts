@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
+import { type Keyset, keysetPage } from "../db/keyset.js";
 import type { UserRow } from "../db/tables/auth.table.js";
 import type { SessionCutoffs } from "./session-lifetime.js";
 
@@ -23,10 +24,19 @@ export function findUserById(db: Executor, id: string): Promise<UserRow | undefi
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export async function insertSession(db: Executor, session: { id: string; userId: string; tokenHash: string }) {
+export async function insertSession(
+  db: Executor,
+  session: { id: string; userId: string; tokenHash: string; ip?: string | null; userAgent?: string | null },
+) {
   await db
     .insertInto("sessions")
-    .values({ id: session.id, user_id: session.userId, token_hash: session.tokenHash })
+    .values({
+      id: session.id,
+      user_id: session.userId,
+      token_hash: session.tokenHash,
+      ip: session.ip ?? null,
+      user_agent: session.userAgent ?? null,
+    })
     .execute();
 }
 
@@ -103,4 +113,62 @@ export async function liveSessionIds(
     .where("last_seen_at", ">", cutoffs.seenBefore)
     .execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** A user's live sessions (not revoked, within both lifetimes), oldest first, keyset-paged on (created_at, id). */
+export function listLiveSessions(
+  db: Executor,
+  userId: string,
+  cutoffs: SessionCutoffs,
+  page: { limit: number; after?: Keyset },
+) {
+  const query = db
+    .selectFrom("sessions")
+    .select(["id", "created_at", "last_seen_at", "ip", "user_agent"])
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("created_at", ">", cutoffs.createdBefore)
+    .where("last_seen_at", ">", cutoffs.seenBefore);
+  return keysetPage(query, ["created_at", "id"], page).execute();
+}
+
+/** Revokes one session of `userId`; false when it is not theirs or already revoked. */
+export async function revokeSessionOf(db: Executor, userId: string, sessionId: string): Promise<boolean> {
+  const row = await db
+    .updateTable("sessions")
+    .set({ revoked_at: new Date() })
+    .where("id", "=", sessionId)
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Revokes every session of `userId` but `keepId`; returns the ids it revoked. */
+export async function revokeOtherSessions(db: Executor, userId: string, keepId: string): Promise<string[]> {
+  const rows = await db
+    .updateTable("sessions")
+    .set({ revoked_at: new Date() })
+    .where("user_id", "=", userId)
+    .where("id", "!=", keepId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function updatePasswordHash(db: Executor, userId: string, passwordHash: string): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash }).where("id", "=", userId).execute();
+}
+
+/** The user's password hash, their row locked until the transaction ends. */
+export async function lockPasswordHash(db: Executor, userId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", userId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row?.password_hash;
 }

@@ -2,10 +2,13 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
+import { accountRoutes } from "./account.routes.js";
+import { createAccountService } from "./account.service.js";
 import { authRoutes } from "./auth.routes.js";
 import { createAuthService, type OrgsOfUser, type SessionRevocations } from "./auth.service.js";
 import type { TokenAuthenticator } from "./authenticate.js";
 import { startSessionSweep } from "./session-lifetime.js";
+import { createMfaCipher } from "./totp.js";
 
 export function authModule(deps: {
   db: Db;
@@ -15,8 +18,17 @@ export function authModule(deps: {
   revocations: SessionRevocations;
   authenticator: TokenAuthenticator;
   orgsOfUser: OrgsOfUser;
+  /** The key TOTP secrets are encrypted with (see mfa-key.ts). */
+  mfaKey: Buffer;
 }) {
-  const service = createAuthService(deps);
+  const mfaCipher = createMfaCipher(deps.mfaKey);
+  const service = createAuthService({ ...deps, mfaCipher });
+  const account = createAccountService({ ...deps, mfaCipher });
   const stop = startSessionSweep(deps);
-  return { service, routes: authRoutes(service, deps.authenticator), stop };
+  return {
+    service,
+    account,
+    routes: [authRoutes(service, deps.authenticator), accountRoutes(account, deps.authenticator)],
+    stop,
+  };
 }

@@ -1,5 +1,11 @@
 import type { ApiKeysTable } from "./tables/api-keys.table.js";
-import type { SessionsTable, UsersTable } from "./tables/auth.table.js";
+import type {
+  LoginChallengesTable,
+  MfaRecoveryCodesTable,
+  MfaTotpTable,
+  SessionsTable,
+  UsersTable,
+} from "./tables/auth.table.js";
 import type { BillingProfilesTable } from "./tables/billing.table.js";
 import type { EventHeadsTable, EventsTable } from "./tables/events.table.js";
 import type { InvitationsTable } from "./tables/invitations.table.js";
@@ -12,6 +18,9 @@ import type { ResourcesTable } from "./tables/resources.table.js";
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
   orgs: OrgsTable;
   memberships: MembershipsTable;
   event_heads: EventHeadsTable;

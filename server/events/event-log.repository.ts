@@ -293,6 +293,21 @@ export async function headsOf(db: Executor, orgIds: string[]): Promise<Map<strin
   return new Map(rows.map((h) => [h.org_id, Number(h.seq)]));
 }
 
+/** The heads of many orgs' logs, and whether each org is live (not deleted). */
+export async function headsAndLiveness(
+  db: Executor,
+  orgIds: string[],
+): Promise<Map<string, { seq: number; live: boolean }>> {
+  if (orgIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("event_heads")
+    .innerJoin("orgs", "orgs.id", "event_heads.org_id")
+    .select(["event_heads.org_id", "event_heads.seq", "orgs.deleted_at"])
+    .where(sql<boolean>`event_heads.org_id = any(${orgIds}::uuid[])`)
+    .execute();
+  return new Map(rows.map((h) => [h.org_id, { seq: Number(h.seq), live: h.deleted_at === null }]));
+}
+
 /** Raw rows from `fromSeq` on, in seq order, for walking the chain. */
 export function logRowsFrom(db: Executor, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
   return db
@@ -303,9 +318,4 @@ export function logRowsFrom(db: Executor, orgId: string, fromSeq: number, limit:
     .orderBy("seq")
     .limit(limit)
     .execute();
-}
-
-export async function headSeq(db: Executor, orgId: string): Promise<number> {
-  const row = await db.selectFrom("event_heads").select("seq").where("org_id", "=", orgId).executeTakeFirst();
-  return row ? Number(row.seq) : 0;
 }

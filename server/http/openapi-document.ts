@@ -11,11 +11,13 @@ import {
   invitationPreview,
   me,
   member,
+  mfaChallenge,
   org,
   orgEvent,
   project,
   projectMember,
   resource,
+  session,
   user,
 } from "../../client-sdk/src/contract/index.js";
 import { codesOf, ERROR_RESPONSES, type ErrorStatus, errorRef } from "./openapi.js";
@@ -25,7 +27,11 @@ export const API_VERSION = "1.0.0";
 
 /** Tags in the order a reader meets them; every operation has exactly one of these. */
 export const TAGS = [
-  { name: "auth", description: "Accounts and sessions: sign up, log in, log out, and who the token belongs to." },
+  {
+    name: "auth",
+    description:
+      "Accounts and sessions: sign up, log in (with a TOTP code when MFA is on), log out, who the token belongs to, and the account's own MFA, sessions and password.",
+  },
   { name: "orgs", description: "Organizations and their settings. The creator is the first owner." },
   { name: "members", description: "An organization's members and their roles: owner, editor, viewer, guest." },
   {
@@ -49,15 +55,16 @@ invitations, roles, projects, resources, an audit log and API keys. Every change
 organization's log, delivered live over Socket.IO.
 
 **Authentication.** Send \`Authorization: Bearer <token>\`, where the token is a session token (from
-\`POST /v1/auth/signup\` or \`POST /v1/auth/login\`) or an API key (\`ow_…\`, from
-\`POST /v1/orgs/{orgId}/api-keys\`). An API key works on its own organization's routes only.
+\`POST /v1/auth/signup\`, \`POST /v1/auth/login\` or, with MFA on, \`POST /v1/auth/login/mfa\`) or an
+API key (\`ow_…\`, from \`POST /v1/orgs/{orgId}/api-keys\`). An API key works on its own
+organization's routes only.
 
 **Errors.** Every error is \`{"error": {"code", "message", "details?"}}\` with the status of its
 code: \`invalid_request\` 400 (\`details\` lists each problem with its \`path\`), \`unauthenticated\` 401,
-\`forbidden\` and \`domain_not_allowed\` 403, \`not_found\` 404, \`method_not_allowed\` 405 (with
-\`Allow\`), \`conflict\`, \`last_owner\` and \`already_member\` 409, \`gone\` 410, \`payload_too_large\`
-413, \`unsupported_media_type\` 415, \`rate_limited\` 429 and \`unavailable\` 503 (both with
-\`Retry-After\`), \`internal\` 500.
+\`forbidden\`, \`domain_not_allowed\` and \`invalid_credentials\` 403, \`not_found\` 404,
+\`method_not_allowed\` 405 (with \`Allow\`), \`conflict\`, \`last_owner\` and \`already_member\` 409,
+\`gone\` 410, \`payload_too_large\` 413, \`unsupported_media_type\` 415, \`rate_limited\` 429 and
+\`unavailable\` 503 (both with \`Retry-After\`), \`internal\` 500.
 
 **Lists** answer \`{items, nextCursor}\`: pass \`nextCursor\` back as \`cursor\` (for the event log, as
 \`since\`) for the next page; it is \`null\` on the last one. \`limit\` is 1 to 500, 50 by default.
@@ -74,6 +81,8 @@ reason}\` ends the subscription when the caller's access ends.`;
 const NAMED_SCHEMAS: Record<string, z.ZodType> = {
   User: user,
   AuthResult: authResult,
+  MfaChallenge: mfaChallenge,
+  Session: session,
   Me: me,
   Org: org,
   Member: member,

@@ -32,16 +32,18 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponseSpec> = {
   },
   401: {
     name: "Unauthenticated",
-    description: "No bearer token, or one that is unknown, expired, revoked or logged out.",
+    description:
+      "No bearer token, or one that is unknown, expired, revoked or logged out; at login, a wrong email, password or MFA code, or an MFA challenge that is unknown, used or expired.",
     examples: { unauthenticated: "a valid bearer token is required" },
   },
   403: {
     name: "Forbidden",
     description:
-      "The caller may not do this: their role (or their API key's) lacks the permission, the route needs a user session rather than an API key, or (`domain_not_allowed`) the organization does not accept members from that email domain.",
+      "The caller may not do this: their role (or their API key's) lacks the permission, the route needs a user session rather than an API key, (`domain_not_allowed`) the organization does not accept members from that email domain, or (`invalid_credentials`) the password or MFA code given to confirm an account change is wrong (the session itself is fine).",
     examples: {
       forbidden: "your role (viewer) may not do this",
       domain_not_allowed: "this organization does not accept members from example.org",
+      invalid_credentials: "the code is wrong",
     },
   },
   404: {
@@ -53,7 +55,7 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponseSpec> = {
   409: {
     name: "Conflict",
     description:
-      "The change conflicts with the current state: a duplicate (`conflict`), the last owner leaving or demoted (`last_owner`), or someone who is already a member (`already_member`).",
+      "The change conflicts with the current state: a duplicate, or a step out of turn such as confirming MFA with no enrolment started (`conflict`), the last owner leaving or demoted (`last_owner`), or someone who is already a member (`already_member`).",
     examples: {
       conflict: "a pending invitation for this email exists; resend or revoke it",
       last_owner: "an organization needs at least one owner",

@@ -15,6 +15,7 @@ const PARAM_THING: Record<string, string> = {
   keyId: "API key",
   invitationId: "invitation",
   token: "invitation",
+  sessionId: "session",
 };
 
 interface HookResult {

@@ -3,7 +3,7 @@ import type { Access, Permission } from "../access/permissions.js";
 import { type Actor, principalUserId } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import type { Executor } from "../db/database.js";
-import { roleInLiveOrg } from "./members.repository.js";
+import { roleInLiveOrg, rolesOfPairs } from "./members.repository.js";
 
 /**
  * What `actor` may do in `orgId`, from current state; undefined when the org does not exist, is
@@ -14,6 +14,23 @@ export async function loadAccess(db: Executor, actor: Actor, orgId: string): Pro
   const userId = principalUserId(actor);
   const role = await roleInLiveOrg(db, orgId, userId);
   return role && accessFor(actor, orgId, role);
+}
+
+/** `loadAccess` for many (actor, org) pairs in one round trip, answered in the same order. */
+export async function loadAccessOfMany(
+  db: Executor,
+  requests: { actor: Actor; orgId: string }[],
+): Promise<(Access | undefined)[]> {
+  const eligible = requests.filter(({ actor, orgId }) => actor.type === "user" || actor.orgId === orgId);
+  const roles = await rolesOfPairs(
+    db,
+    eligible.map(({ actor, orgId }) => ({ orgId, userId: principalUserId(actor) })),
+  );
+  return requests.map(({ actor, orgId }) => {
+    if (actor.type === "api_key" && actor.orgId !== orgId) return undefined;
+    const role = roles.get(`${orgId} ${principalUserId(actor)}`);
+    return role && accessFor(actor, orgId, role);
+  });
 }
 
 /** 404 when the org is invisible to the actor, 403 when visible but the permission is missing. */

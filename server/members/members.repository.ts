@@ -82,6 +82,29 @@ export async function rolesIn(db: Executor, orgId: string, userIds: string[]): P
   return new Map(rows.map((r) => [r.user_id, r.role]));
 }
 
+/**
+ * The roles of many (org, user) pairs at once, in live orgs: the socket handshakes of a reconnect
+ * storm are checked in one round trip. Keyed `${orgId} ${userId}`; absent means no access.
+ */
+export async function rolesOfPairs(
+  db: Executor,
+  pairs: { orgId: string; userId: string }[],
+): Promise<Map<string, OrgRole>> {
+  if (pairs.length === 0) return new Map();
+  const orgIds = pairs.map((p) => p.orgId);
+  const userIds = pairs.map((p) => p.userId);
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("orgs", "orgs.id", "memberships.org_id")
+    .select(["memberships.org_id", "memberships.user_id", "memberships.role"])
+    .where(
+      sql<boolean>`(memberships.org_id, memberships.user_id) in (select * from unnest(${orgIds}::uuid[], ${userIds}::uuid[]))`,
+    )
+    .where("orgs.deleted_at", "is", null)
+    .execute();
+  return new Map(rows.map((r) => [`${r.org_id} ${r.user_id}`, r.role]));
+}
+
 /** A user's role in an org that is not deleted; undefined without a membership. */
 export async function roleInLiveOrg(db: Executor, orgId: string, userId: string): Promise<OrgRole | undefined> {
   const row = await db

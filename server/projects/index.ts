@@ -4,7 +4,7 @@ import type { EventSink } from "../events/unit-of-work.js";
 import { projectsRoutes } from "./projects.routes.js";
 import { createProjectsService, type ProjectDeletionHook } from "./projects.service.js";
 
-export { projectIdsOfUsers } from "./projects.repository.js";
+export { projectIdsOfPairs } from "./projects.repository.js";
 
 export function projectsModule(deps: {
   db: Db;

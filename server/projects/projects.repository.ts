@@ -110,20 +110,23 @@ export async function deleteProjectMembershipsOf(db: Executor, orgId: string, us
   await db.deleteFrom("project_members").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
 }
 
-/** `projectIdsOf` for many users at once (one round trip for a burst of socket attaches). */
-export async function projectIdsOfUsers(
+/**
+ * The projects each (org, user) pair holds a project role on, keyed `${orgId} ${userId}`: the
+ * attaches of a reconnect storm, over many orgs, read them in one round trip.
+ */
+export async function projectIdsOfPairs(
   db: Executor,
-  orgId: string,
-  userIds: string[],
+  pairs: { orgId: string; userId: string }[],
 ): Promise<Map<string, string[]>> {
-  const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
-  if (userIds.length === 0) return byUser;
+  const byPair = new Map<string, string[]>(pairs.map((p) => [`${p.orgId} ${p.userId}`, []]));
+  if (pairs.length === 0) return byPair;
   const rows = await db
     .selectFrom("project_members")
-    .select(["user_id", "project_id"])
-    .where("org_id", "=", orgId)
-    .where(sql<boolean>`user_id = any(${userIds}::uuid[])`)
+    .select(["org_id", "user_id", "project_id"])
+    .where(
+      sql<boolean>`(org_id, user_id) in (select * from unnest(${pairs.map((p) => p.orgId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]))`,
+    )
     .execute();
-  for (const row of rows) byUser.get(row.user_id)?.push(row.project_id);
-  return byUser;
+  for (const row of rows) byPair.get(`${row.org_id} ${row.user_id}`)?.push(row.project_id);
+  return byPair;
 }

@@ -10,7 +10,10 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
   /** Handshakes of one connection that run at once; the others wait their turn. */
   handshakesPerConnection: number;
-  /** Handshakes that read Postgres at once on this node, so a flood cannot drain the pool. */
+  /**
+   * Handshake reads of Postgres in flight at once on this node (token lookups that miss the cache,
+   * and batched access checks), so a flood cannot drain the pool.
+   */
   handshakesPerNode: number;
   /** Failed handshakes after which a connection is closed. */
   maxFailedHandshakes: number;
@@ -43,13 +46,14 @@ interface ConnState {
  */
 export class ConnectionGuard {
   readonly #states = new WeakMap<Conn, ConnState>();
-  readonly #node: Semaphore;
+  /** Shared by every handshake read of Postgres on this node (see `handshakesPerNode`). */
+  readonly handshakeReads: Semaphore;
 
   constructor(
     readonly limits: ConnectionLimits,
     private readonly log: Logger,
   ) {
-    this.#node = new Semaphore(limits.handshakesPerNode);
+    this.handshakeReads = new Semaphore(limits.handshakesPerNode);
   }
 
   /** Called for every engine.io connection: tracks its buffered bytes and drops it past the bound. */
@@ -61,6 +65,8 @@ export class ConnectionGuard {
       handshakes: new Semaphore(this.limits.handshakesPerConnection),
     };
     this.#states.set(conn, state);
+    batchWrites(conn.transport);
+    conn.on("upgrade", (transport: Conn["transport"]) => batchWrites(transport));
     conn.on("packetCreate", (packet: { data?: unknown }) => {
       state.pending += sizeOf(packet.data);
       if (state.pending + transportBuffered(conn) > this.limits.maxBufferedBytes) {
@@ -114,19 +120,17 @@ export class ConnectionGuard {
     this.#states.get(conn)?.namespaces.delete(namespace);
   }
 
-  /** Runs a handshake's database work within the per-connection and per-node bounds. */
+  /**
+   * Runs a handshake within the per-connection bound. Its reads of Postgres take `handshakeReads`
+   * themselves, batched with the other handshakes of the node.
+   */
   async admit<T>(conn: Conn, work: () => Promise<T>): Promise<T> {
     const state = this.#states.get(conn);
-    const releaseConn = state ? await state.handshakes.acquire() : () => {};
+    const release = state ? await state.handshakes.acquire() : () => {};
     try {
-      const releaseNode = await this.#node.acquire();
-      try {
-        return await work();
-      } finally {
-        releaseNode();
-      }
+      return await work();
     } finally {
-      releaseConn();
+      release();
     }
   }
 
@@ -172,6 +176,28 @@ function sizeOf(data: unknown): number {
     return (data as { byteLength: number }).byteLength;
   }
   return 0;
+}
+
+/**
+ * Makes one write of each flush of packets. Engine.io hands a websocket transport the packets
+ * queued since its last write as one `send`, and `ws` writes each as its own frame: without this a
+ * replay of 50 events costs 50 system calls, with it one. Corked, the frames go out together when
+ * `send` returns.
+ */
+function batchWrites(transport: Conn["transport"]): void {
+  const raw = (transport as unknown as { socket?: { _socket?: { cork(): void; uncork(): void } } }).socket?._socket;
+  const t = transport as unknown as { send(packets: unknown[]): void };
+  if (!raw || typeof t.send !== "function") return;
+  const send = t.send;
+  t.send = function (this: unknown, packets: unknown[]) {
+    if (packets.length < 2) return send.call(this, packets);
+    raw.cork();
+    try {
+      send.call(this, packets);
+    } finally {
+      raw.uncork();
+    }
+  };
 }
 
 /** The websocket transport's `ws` keeps what the kernel did not take yet; polling keeps nothing. */

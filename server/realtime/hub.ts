@@ -8,14 +8,17 @@ import {
 import type { SessionRevocations } from "../auth/auth.service.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Bus } from "../bus/index.js";
+import type { Actor } from "../core/actor.js";
 import type { Db } from "../db/database.js";
 import { type FullEvent, headsOf } from "../events/event-log.repository.js";
 import type { EventSink } from "../events/unit-of-work.js";
-import { loadAccess } from "../members/access.js";
+import { loadAccessOfMany } from "../members/access.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
+import { Coalescer } from "./coalescer.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Semaphore } from "./connection-guard.js";
-import { type OrgNamespace, type OrgSocket, type OrgSocketData, OrgStream } from "./org-stream.js";
+import type { OrgNamespace, OrgSocket, OrgSocketData } from "./org-socket.js";
+import { OrgStream } from "./org-stream.js";
 import { type CredentialCheck, createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
 import { HandshakeTokenCache } from "./token-cache.js";
 
@@ -43,7 +46,7 @@ export interface HubDeps {
  * Attach snapshots (one per batch of arriving sockets) and replay pages read at once on a node: a
  * reconnect storm of thousands of sockets queues here, not in the Postgres pool ahead of HTTP.
  */
-const SNAPSHOTS_PER_NODE = 4;
+const SNAPSHOTS_PER_NODE = 2;
 const REPLAY_READS_PER_NODE = 4;
 
 /** Bus channels (the bus adds the deployment prefix). */
@@ -74,20 +77,21 @@ export async function createRealtimeHub(deps: HubDeps) {
   /** This node's commits awaiting acks: when their access change is applied here. */
   const localApplied = new Map<string, Promise<void>>();
   const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
-  const readSnapshot = createSnapshotReader(db, deps.loadProjectIds, deps.credentialsLive);
-  // Attach snapshots are transactions: a storm of them (over many orgs) must leave the pool to HTTP.
-  const snapshots = new Semaphore(SNAPSHOTS_PER_NODE);
-  const snapshot: typeof readSnapshot = async (actors, orgId) => {
-    const release = await snapshots.acquire();
-    try {
-      return await readSnapshot(actors, orgId);
-    } finally {
-      release();
-    }
-  };
-  const tokens = new HandshakeTokenCache(deps.authenticator);
+  // Attach snapshots are transactions: the attaches that wait for one, over every org, share it,
+  // and a storm of them leaves the pool to HTTP.
+  const snapshots = new Coalescer(
+    createSnapshotReader(db, deps.loadProjectIds, deps.credentialsLive),
+    new Semaphore(SNAPSHOTS_PER_NODE),
+  );
+  const snapshot = (actors: Actor[], orgId: string) => snapshots.run({ orgId, actors });
   const replayReads = new Semaphore(REPLAY_READS_PER_NODE);
   const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
+  const tokens = new HandshakeTokenCache(deps.authenticator, guard.handshakeReads);
+  // Handshakes that arrive together are authorized together: one round trip for a whole batch.
+  const handshakeAccess = new Coalescer(
+    (requests: { actor: Actor; orgId: string }[]) => loadAccessOfMany(db, requests),
+    guard.handshakeReads,
+  );
   io.engine.on("connection", (conn) => guard.track(conn));
 
   const ackTo = async (ack: { node: string; id: string } | undefined) => {
@@ -186,7 +190,7 @@ export async function createRealtimeHub(deps: HubDeps) {
             const actor = await tokens.resolve(parsed.data.token);
             if (!actor) return "unauthenticated" as const;
             const orgId = name.slice("/orgs/".length);
-            if (!(await loadAccess(db, actor, orgId))) return "forbidden" as const;
+            if (!(await handshakeAccess.run({ actor, orgId }))) return "forbidden" as const;
             return { orgId, actor };
           })
         : ("unauthenticated" as const);
@@ -221,6 +225,7 @@ export async function createRealtimeHub(deps: HubDeps) {
 
   // The backstop that makes delivery independent of the bus: compare cursors with the heads.
   async function pollHeads() {
+    for (const { stream } of streams.values()) stream.trimRecent();
     const active = [...streams.values()].map((e) => e.stream).filter((s) => s.delivered >= 0);
     if (active.length === 0) return;
     const headOf = await headsOf(db, [...new Set(active.map((s) => s.orgId))]);

@@ -1,12 +1,5 @@
 import type { Logger } from "pino";
-import type { Namespace, Socket } from "socket.io";
-import type {
-  ClientToServerEvents,
-  OrgEvent,
-  RevocationReason,
-  ServerToClientEvents,
-} from "../../client-sdk/src/contract/index.js";
-import { accessFor } from "../access/derive.js";
+import type { OrgEvent, RevocationReason } from "../../client-sdk/src/contract/index.js";
 import type { Actor } from "../core/actor.js";
 import type { Db } from "../db/database.js";
 import {
@@ -16,14 +9,15 @@ import {
   projectEvent,
   WHOLE_LOG,
 } from "../events/event-log.repository.js";
-import { type AccessEffect, accessEffectOf } from "./access-effects.js";
+import { accessEffectOf, applyAccessEffect } from "./access-effects.js";
 import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
+import type { OrgNamespace, OrgSocket } from "./org-socket.js";
+import { type Delivery, deliveryOf, RECENT_MAX_EVENTS, RecentEvents } from "./recent-events.js";
 import { flushed, lostAccessReason } from "./revocation.js";
 import {
-  audienceRooms,
   deliveryRooms,
+  envelopeFor,
   keyRoom,
-  projectRoom,
   ROOM_AUDIT,
   ROOM_REPLAYING,
   type SocketView,
@@ -31,17 +25,6 @@ import {
   userRoom,
 } from "./rooms.js";
 import type { AttachSnapshot, AttachStanding } from "./snapshot.js";
-
-export interface OrgSocketData {
-  orgId: string;
-  actor: Actor;
-  since?: number;
-  /** Set once the socket is attached to its stream and in its rooms. */
-  view?: SocketView;
-}
-
-export type OrgSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
-export type OrgNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
 
 export interface OrgStreamDeps {
   db: Db;
@@ -83,6 +66,8 @@ export class OrgStream {
   /** Sockets waiting for the next batch attach, and that batch's queued task. */
   readonly #arriving: OrgSocket[] = [];
   #arrivingBatch: Promise<void> = Promise.resolve();
+  /** The latest applied events, which replays of a recent `since` are served from. */
+  readonly #recent = new RecentEvents();
 
   constructor(
     readonly orgId: string,
@@ -166,6 +151,10 @@ export class OrgStream {
     // Everything applied so far committed before the snapshot, so delivered <= snap.head.
     if (this.delivered < 0) this.delivered = snap.head;
     else if (snap.head > this.delivered) await this.#fillTo(snap.head);
+    const sinces = sockets.flatMap((s) =>
+      s.data.since !== undefined && s.data.since < snap.head ? [s.data.since] : [],
+    );
+    if (sinces.length > 0) await this.#remember(Math.min(...sinces));
     sockets.forEach((socket, i) => {
       this.#admit(socket, snap.each[i] as AttachStanding, snap);
     });
@@ -214,8 +203,12 @@ export class OrgStream {
     };
     try {
       let after = since;
-      for (;;) {
+      while (after < until) {
         if (!(await room())) return;
+        if (this.#recent.at(after + 1)) {
+          after = this.#replayRecent(socket, after, until);
+          continue;
+        }
         // The socket's current view: a demotion that landed meanwhile narrows the rest of the replay.
         const current = socket.data.view ?? view;
         const release = await this.deps.replayReads.acquire();
@@ -234,7 +227,7 @@ export class OrgStream {
           after = event.seq;
           sent++;
         }
-        if ((sent === page.length && !more) || after >= until) break;
+        if (sent === page.length && !more) break;
       }
       for (;;) {
         if (!(await room())) return;
@@ -253,6 +246,50 @@ export class OrgStream {
     } finally {
       if (!socket.connected) this.#replays.delete(socket.id);
     }
+  }
+
+  /**
+   * Reads the events after `since` that the recent window lacks, once for the whole batch, when
+   * the window can hold them all: a storm's sockets then replay from memory, not one read each.
+   */
+  async #remember(since: number): Promise<void> {
+    const end = (this.#recent.firstSeq ?? this.delivered + 1) - 1;
+    if (since >= end || this.delivered - since > RECENT_MAX_EVENTS) return;
+    const older: Delivery[] = [];
+    for (let after = since; after < end; ) {
+      const page = await listEventsForView(this.deps.db, this.orgId, WHOLE_LOG, {
+        since: after,
+        untilSeq: end,
+        limit: PAGE,
+      });
+      if (page.length === 0) break;
+      for (const event of page) older.push(deliveryOf(event));
+      after = (page.at(-1) as FullEvent).seq;
+    }
+    this.#recent.prepend(older, end);
+  }
+
+  /** Forgets recent events past their age (called about once a second). */
+  trimRecent(): void {
+    this.#recent.trim();
+  }
+
+  /**
+   * Sends what the socket's rooms see of the recent events after `after`, up to `until`, until the
+   * connection is full or the window runs out; answers the last seq passed. A socket's rooms are
+   * its current view, so this is the live rule (and the SQL view's, see ./README.md).
+   */
+  #replayRecent(socket: OrgSocket, after: number, until: number): number {
+    const { guard } = this.deps;
+    let seq = after;
+    while (seq < until && socket.connected && guard.buffered(socket.conn) < REPLAY_HIGH_WATER_BYTES) {
+      const delivery = this.#recent.at(seq + 1);
+      if (!delivery) break;
+      const envelope = envelopeFor(socket.rooms, delivery);
+      if (envelope) socket.emit("event", envelope);
+      seq++;
+    }
+    return seq;
   }
 
   async #fillTo(seq: number): Promise<void> {
@@ -274,7 +311,7 @@ export class OrgStream {
   async #apply(event: FullEvent, onAccessApplied?: () => void, holdBroadcast?: Promise<unknown>): Promise<void> {
     const effect = accessEffectOf(event);
     if (effect) {
-      const revoked = this.#applyEffect(effect);
+      const revoked = applyAccessEffect(this.nsp, this.orgId, effect, (socket, reason) => this.#revoke(socket, reason));
       if (revoked.length > 0) await flushed(revoked);
     }
     if (onAccessApplied) {
@@ -285,17 +322,16 @@ export class OrgStream {
     // The committing node holds its own broadcast until every node applied the access change:
     // the revocation, not the fan-out, gets the machine first.
     if (holdBroadcast) await holdBroadcast;
-    const full = projectEvent(event, true);
-    const stripped = projectEvent(event, false);
-    const audience = audienceRooms(event);
-    this.nsp.to(ROOM_AUDIT).except(ROOM_REPLAYING).emit("event", full);
-    this.nsp.to(audience).except([ROOM_AUDIT, ROOM_REPLAYING]).emit("event", stripped);
-    if (this.#replays.size > 0) this.#hold(full, stripped, audience);
+    const delivery = deliveryOf(event);
+    this.nsp.to(ROOM_AUDIT).except(ROOM_REPLAYING).emit("event", delivery.full);
+    this.nsp.to(delivery.audience).except([ROOM_AUDIT, ROOM_REPLAYING]).emit("event", delivery.stripped);
+    if (this.#replays.size > 0) this.#hold(delivery);
+    this.#recent.push(delivery);
     this.delivered = event.seq;
   }
 
   /** What the two broadcasts would have sent each replaying socket, kept for after its replay. */
-  #hold(full: OrgEvent, stripped: OrgEvent, audience: string[]): void {
+  #hold(delivery: Delivery): void {
     const sizes = new Map<OrgEvent, number>();
     const sizeOf = (e: OrgEvent) => sizes.get(e) ?? sizes.set(e, JSON.stringify(e).length).get(e) ?? 0;
     for (const [id, backlog] of this.#replays) {
@@ -304,11 +340,7 @@ export class OrgStream {
         this.#replays.delete(id);
         continue;
       }
-      const event = socket.rooms.has(ROOM_AUDIT)
-        ? full
-        : audience.some((r) => socket.rooms.has(r))
-          ? stripped
-          : undefined;
+      const event = envelopeFor(socket.rooms, delivery);
       if (!event) continue;
       const bytes = sizeOf(event);
       backlog.events.push({ event, bytes });
@@ -320,66 +352,6 @@ export class OrgStream {
         socket.conn.close();
       }
     }
-  }
-
-  /** Returns the sockets it revoked. */
-  #applyEffect(effect: AccessEffect): OrgSocket[] {
-    switch (effect.kind) {
-      case "revoke": {
-        const sockets =
-          effect.scope === "everyone"
-            ? [...this.nsp.sockets.values()]
-            : this.#socketsIn("userId" in effect.scope ? userRoom(effect.scope.userId) : keyRoom(effect.scope.keyId));
-        // A member's API keys go with them: their sockets hear it as the key's revocation.
-        for (const socket of sockets) {
-          this.#revoke(
-            socket,
-            socket.data.actor.type === "api_key" && effect.scope !== "everyone" ? "api_key_revoked" : effect.reason,
-          );
-        }
-        return sockets;
-      }
-      case "role":
-        for (const socket of this.#socketsIn(userRoom(effect.userId))) {
-          const view = socket.data.view;
-          if (!view) continue;
-          const access = accessFor(socket.data.actor, this.orgId, effect.role);
-          this.#rescope(socket, socketViewOf(access, view.projectIds));
-        }
-        return [];
-      case "project":
-        for (const socket of this.#socketsIn(userRoom(effect.userId))) {
-          const view = socket.data.view;
-          if (!view) continue;
-          const projectIds = new Set(view.projectIds);
-          if (effect.member) projectIds.add(effect.projectId);
-          else projectIds.delete(effect.projectId);
-          this.#rescope(socket, { ...view, projectIds });
-        }
-        return [];
-      case "project_gone":
-        for (const socket of this.#socketsIn(projectRoom(effect.projectId))) {
-          const view = socket.data.view;
-          if (!view) continue;
-          const projectIds = new Set(view.projectIds);
-          projectIds.delete(effect.projectId);
-          this.#rescope(socket, { ...view, projectIds });
-        }
-        return [];
-    }
-  }
-
-  #rescope(socket: OrgSocket, view: SocketView): void {
-    const before = socket.data.view ? deliveryRooms(socket.data.view) : [];
-    for (const room of before) socket.leave(room);
-    socket.join(deliveryRooms(view));
-    socket.data.view = view;
-  }
-
-  #socketsIn(room: string): OrgSocket[] {
-    const ids = this.nsp.adapter.rooms.get(room);
-    if (!ids) return [];
-    return [...ids].flatMap((id) => this.nsp.sockets.get(id) ?? []);
   }
 
   /** `revoked`, then a server-side disconnect of this namespace only (the connection may hold others). */

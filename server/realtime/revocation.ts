@@ -1,6 +1,6 @@
 import type { RevocationReason } from "../../client-sdk/src/contract/index.js";
 import type { Actor } from "../core/actor.js";
-import type { OrgSocket } from "./org-stream.js";
+import type { OrgSocket } from "./org-socket.js";
 import type { AttachStanding } from "./snapshot.js";
 
 /** The reason a socket hears when its attach finds its credential or access gone. */

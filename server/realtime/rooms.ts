@@ -1,3 +1,4 @@
+import type { OrgEvent } from "../../client-sdk/src/contract/index.js";
 import type { Access, EventView } from "../access/permissions.js";
 import { eventViewOf, isOwnerOnly } from "../access/permissions.js";
 import type { FullEvent } from "../events/event-log.repository.js";
@@ -52,4 +53,16 @@ export function audienceRooms(event: FullEvent): string[] {
   if (event.subjectUserId) rooms.push(userRoom(event.subjectUserId));
   if (event.projectId) rooms.push(projectRoom(event.projectId));
   return rooms;
+}
+
+/**
+ * What a socket in `rooms` receives of an applied event: the audit envelope, the stripped one, or
+ * nothing. The same rule as the two broadcasts, for events sent to one socket (held or replayed).
+ */
+export function envelopeFor(
+  rooms: ReadonlySet<string>,
+  delivery: { full: OrgEvent; stripped: OrgEvent; audience: string[] },
+): OrgEvent | undefined {
+  if (rooms.has(ROOM_AUDIT)) return delivery.full;
+  return delivery.audience.some((r) => rooms.has(r)) ? delivery.stripped : undefined;
 }

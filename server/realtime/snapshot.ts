@@ -3,9 +3,8 @@ import type { Access } from "../access/permissions.js";
 import type { Actor } from "../core/actor.js";
 import { principalUserId } from "../core/actor.js";
 import type { Db, Executor } from "../db/database.js";
-import { headSeq } from "../events/event-log.repository.js";
-import { rolesIn } from "../members/members.repository.js";
-import { findLiveOrg } from "../orgs/orgs.repository.js";
+import { headsAndLiveness } from "../events/event-log.repository.js";
+import { rolesOfPairs } from "../members/members.repository.js";
 
 /** One attaching socket's standing, read in the batch's snapshot. */
 export interface AttachStanding {
@@ -26,41 +25,62 @@ export interface AttachSnapshot {
   each: AttachStanding[];
 }
 
-export type ProjectIdsLoader = (db: Executor, orgId: string, userIds: string[]) => Promise<Map<string, string[]>>;
+/** Project ids per (org, user) pair, keyed `${orgId} ${userId}`. */
+export type ProjectIdsLoader = (
+  db: Executor,
+  pairs: { orgId: string; userId: string }[],
+) => Promise<Map<string, string[]>>;
 
 /** Which of the actors' sessions or API keys are still live, read in the caller's transaction. */
 export type CredentialCheck = (db: Executor, actors: Actor[]) => Promise<boolean[]>;
 
+/** One org's arriving sockets, by actor. */
+export interface AttachRequest {
+  orgId: string;
+  actors: Actor[];
+}
+
 /**
- * REPEATABLE READ makes the head, the credentials and the memberships one consistent picture:
- * every event at or below `head` is reflected in them, and every later one will reach the stream
- * after the attach. A key revoked (or a member removed) before the snapshot is seen as such here;
- * one revoked after it has its event above `head`, applied to the socket once it is in its rooms.
- * Sockets that arrive together are read together: a reconnect storm costs a handful of round trips
- * per batch, not per socket.
+ * REPEATABLE READ makes the heads, the credentials and the memberships one consistent picture:
+ * every event at or below an org's `head` is reflected in them, and every later one will reach the
+ * stream after the attach. A key revoked (or a member removed) before the snapshot is seen as such
+ * here; one revoked after it has its event above `head`, applied to the socket once it is in its
+ * rooms. Attaches that wait together, over any number of orgs, are read together: a reconnect
+ * storm costs a handful of round trips per batch, not per socket or per org.
  */
 export function createSnapshotReader(db: Db, loadProjectIds: ProjectIdsLoader, credentialsLive: CredentialCheck) {
-  return (actors: Actor[], orgId: string): Promise<AttachSnapshot> =>
+  return (requests: AttachRequest[]): Promise<AttachSnapshot[]> =>
     db
       .transaction()
       .setIsolationLevel("repeatable read")
       .execute(async (trx) => {
-        const head = await headSeq(trx, orgId);
-        const live = await credentialsLive(trx, actors);
-        const inOrg = (actor: Actor, i: number) => live[i] && (actor.type === "user" || actor.orgId === orgId);
-        const principals = [...new Set(actors.filter(inOrg).map(principalUserId))];
-        const roles = await rolesIn(trx, orgId, principals);
-        const projects = await loadProjectIds(trx, orgId, [...roles.keys()]);
-        const orgLive = roles.size > 0 || (await findLiveOrg(trx, orgId)) !== undefined;
-        const each = actors.map((actor, i): AttachStanding => {
-          const role = inOrg(actor, i) ? roles.get(principalUserId(actor)) : undefined;
-          const access = role ? accessFor(actor, orgId, role) : undefined;
-          return {
-            access,
-            credentialLive: live[i] ?? false,
-            projectIds: access ? (projects.get(access.userId) ?? []) : [],
-          };
+        const heads = await headsAndLiveness(trx, [...new Set(requests.map((r) => r.orgId))]);
+        const live = await credentialsLive(
+          trx,
+          requests.flatMap((r) => r.actors),
+        );
+        // Per request, per actor: the pair to look up, when the credential lives and may see the org.
+        let next = 0;
+        const asked = requests.map(({ orgId, actors }) =>
+          actors.map((actor) => {
+            const credentialLive = live[next++] ?? false;
+            const eligible = credentialLive && (actor.type === "user" || actor.orgId === orgId);
+            return { actor, credentialLive, pair: eligible ? { orgId, userId: principalUserId(actor) } : undefined };
+          }),
+        );
+        const pairs = asked.flat().flatMap((a) => (a.pair ? [a.pair] : []));
+        const roles = await rolesOfPairs(trx, pairs);
+        const withRole = pairs.filter((p) => roles.has(`${p.orgId} ${p.userId}`));
+        const projects = await loadProjectIds(trx, withRole);
+        return requests.map(({ orgId }, i): AttachSnapshot => {
+          const head = heads.get(orgId);
+          const each = (asked[i] ?? []).map(({ actor, credentialLive, pair }): AttachStanding => {
+            const key = pair && `${pair.orgId} ${pair.userId}`;
+            const role = key ? roles.get(key) : undefined;
+            const access = role ? accessFor(actor, orgId, role) : undefined;
+            return { access, credentialLive, projectIds: access && key ? (projects.get(key) ?? []) : [] };
+          });
+          return { head: head?.seq ?? 0, orgLive: head?.live ?? false, each };
         });
-        return { head, orgLive, each };
       });
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
 import type { Actor } from "../core/actor.js";
+import type { Semaphore } from "./connection-guard.js";
 
 const TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;
@@ -16,7 +17,11 @@ export class HandshakeTokenCache {
   /** Lookups in flight, so the many handshakes of one storm share one. */
   readonly #pending = new Map<string, Promise<Actor | undefined>>();
 
-  constructor(private readonly authenticate: TokenAuthenticator) {}
+  constructor(
+    private readonly authenticate: TokenAuthenticator,
+    /** Bounds the lookups that miss the cache and read Postgres at once. */
+    private readonly reads: Semaphore,
+  ) {}
 
   async resolve(token: string): Promise<Actor | undefined> {
     const key = createHash("sha256").update(token).digest("base64");
@@ -24,7 +29,7 @@ export class HandshakeTokenCache {
     if (hit && hit.until > Date.now()) return hit.actor;
     const pending = this.#pending.get(key);
     if (pending) return pending;
-    const lookup = this.authenticate(token).finally(() => this.#pending.delete(key));
+    const lookup = this.#lookup(token).finally(() => this.#pending.delete(key));
     this.#pending.set(key, lookup);
     const actor = await lookup;
     if (!actor) {
@@ -37,6 +42,15 @@ export class HandshakeTokenCache {
     if (this.#entries.size >= MAX_ENTRIES) this.#evictExpired();
     if (this.#entries.size < MAX_ENTRIES) this.#entries.set(key, { actor, until: Date.now() + TTL_MS });
     return actor;
+  }
+
+  async #lookup(token: string): Promise<Actor | undefined> {
+    const release = await this.reads.acquire();
+    try {
+      return await this.authenticate(token);
+    } finally {
+      release();
+    }
   }
 
   /** A session ended (logout, expiry): its tokens resolve afresh from now on. */

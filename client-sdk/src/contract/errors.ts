@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   forbidden: 403,
   domain_not_allowed: 403,
+  /** A wrong password or MFA code given to confirm an account change (never ends the session). */
+  invalid_credentials: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -28,7 +28,12 @@ export const member = z.object({
 });
 export type Member = z.infer<typeof member>;
 
-export const me = z.object({ user, orgs: z.array(z.object({ id: z.string(), name: z.string(), role: orgRole })) });
+export const me = z.object({
+  user,
+  orgs: z.array(z.object({ id: z.string(), name: z.string(), role: orgRole })),
+  /** Whether the account has TOTP MFA on (login then asks for a code). */
+  mfaEnabled: z.boolean(),
+});
 export type Me = z.infer<typeof me>;
 
 export const page = <T extends z.ZodType>(item: T) =>
