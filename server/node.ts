@@ -65,7 +65,8 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, publicUrl: config.PUBLIC_URL, log });
 
-  const authenticator = createTokenAuthenticator([sessionResolver(db, config), apiKeyResolver(db)]);
+  const sessions = sessionResolver(db, config);
+  const authenticator = createTokenAuthenticator([sessions, apiKeyResolver(db)]);
   let draining = false;
   // The server exists before the app so Socket.IO (and the hub the services need) can attach to it.
   let app: ReturnType<typeof createHttpApp> | undefined;
@@ -80,6 +81,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     log,
     nodeId: config.NODE_ID,
     authenticator,
+    onSessionRevoked: (sessionId) => sessions.forget(sessionId),
     loadProjectIds: projectIdsOfPairs,
     credentialsLive: async (exec, actors) => {
       const sessions = await liveSessionIds(

@@ -16,7 +16,7 @@ describe("accounts", () => {
     expect(login.body.user.id).toBe(a.user.id);
     const me = await call(node(), "GET", "/v1/me", { token: login.body.token });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ user: a.user, orgs: [] });
+    expect(me.body).toEqual({ user: a.user, orgs: [], mfaEnabled: false });
     expect((await call(node(), "POST", "/v1/auth/logout", { token: login.body.token })).status).toBe(204);
     expect((await call(node(), "GET", "/v1/me", { token: login.body.token })).status).toBe(401);
     // The other session still works: logout revokes only its own.

@@ -45,7 +45,13 @@ export function findLiveSession(db: Executor, tokenHash: string, cutoffs: Sessio
   return db
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
-    .select(["sessions.id as sessionId", "sessions.last_seen_at as lastSeenAt", "users.id as userId", "users.email"])
+    .select([
+      "sessions.id as sessionId",
+      "sessions.created_at as createdAt",
+      "sessions.last_seen_at as lastSeenAt",
+      "users.id as userId",
+      "users.email",
+    ])
     .where("sessions.token_hash", "=", tokenHash)
     .where("sessions.revoked_at", "is", null)
     .where("sessions.created_at", ">", cutoffs.createdBefore)

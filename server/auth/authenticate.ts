@@ -9,27 +9,65 @@ import { hashToken, isTokenShaped } from "./tokens.js";
 /** Turns a bearer token into an Actor; other domains (API keys) register their own resolvers. */
 export type TokenResolver = (token: string) => Promise<Actor | undefined>;
 
-/** Session tokens; a use keeps the session from going idle (throttled, see touchIntervalMs). */
-export function sessionResolver(db: Db, config: SessionLifetimeConfig): TokenResolver {
+/** How long a node trusts a session lookup, at most (see `sessionResolver`). */
+const SESSION_CACHE_MS = 10_000;
+const SESSION_CACHE_MAX = 10_000;
+
+/** A session resolver that remembers recent lookups; `forget` drops a session at once. */
+export type SessionResolver = TokenResolver & { forget(sessionId: string): void };
+
+/**
+ * Session tokens; a use keeps the session from going idle (throttled, see touchIntervalMs).
+ *
+ * A node remembers a lookup for up to 10 s (never past the session's next touch or its maximum
+ * age), so a client's burst of requests or socket handshakes reads the session once. It cannot
+ * outlive a revocation: logout, session revocation and password change call `forget` on every
+ * node (acknowledged) before they answer. It authenticates only; roles are read on every request.
+ */
+export function sessionResolver(db: Db, config: SessionLifetimeConfig): SessionResolver {
   const touchMs = touchIntervalMs(config);
+  const maxAgeMs = config.SESSION_MAX_AGE_SECONDS * 1000;
   /**
    * Touches this node has in flight or just made, by session: a burst of requests (a reconnect
    * storm) of one session writes its row once, instead of queueing on its row lock.
    */
   const touching = new Map<string, number>();
-  return async (token) => {
+  const remembered = new Map<string, { actor: Actor; until: number }>();
+  const resolve = async (token: string): Promise<Actor | undefined> => {
     if (!isTokenShaped(token)) return undefined;
     const now = Date.now();
-    const session = await findLiveSession(db, hashToken(token), sessionCutoffs(config, now));
-    if (!session) return undefined;
-    const stale = now - session.lastSeenAt.getTime() >= touchMs;
-    if (stale && now - (touching.get(session.sessionId) ?? 0) >= touchMs) {
+    const tokenHash = hashToken(token);
+    const hit = remembered.get(tokenHash);
+    if (hit && hit.until > now) return hit.actor;
+    const session = await findLiveSession(db, tokenHash, sessionCutoffs(config, now));
+    if (!session) {
+      remembered.delete(tokenHash);
+      return undefined;
+    }
+    let lastSeen = session.lastSeenAt.getTime();
+    if (now - lastSeen >= touchMs && now - (touching.get(session.sessionId) ?? 0) >= touchMs) {
       touching.set(session.sessionId, now);
       if (touching.size > 10_000) for (const [id, at] of touching) if (now - at >= touchMs) touching.delete(id);
       await touchSession(db, session.sessionId, new Date(now - touchMs));
+      lastSeen = now;
     }
-    return { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
+    const actor: Actor = { type: "user", userId: session.userId, email: session.email, sessionId: session.sessionId };
+    if (remembered.size >= SESSION_CACHE_MAX) {
+      for (const [key, entry] of remembered) if (entry.until <= now) remembered.delete(key);
+      if (remembered.size >= SESSION_CACHE_MAX) remembered.clear();
+    }
+    // Until the next touch is due, so use keeps an idle-limited session alive as without the cache.
+    const until = Math.min(now + SESSION_CACHE_MS, lastSeen + touchMs, session.createdAt.getTime() + maxAgeMs);
+    remembered.set(tokenHash, { actor, until });
+    return actor;
   };
+  return Object.assign(resolve, {
+    forget(sessionId: string) {
+      for (const [key, entry] of remembered) {
+        if (entry.actor.type === "user" && entry.actor.sessionId === sessionId) remembered.delete(key);
+      }
+    },
+  });
 }
 
 /** Tries each resolver in turn; undefined when none knows the token. */

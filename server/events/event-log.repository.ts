@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type {
   EventActor,
   EventContext,
@@ -7,10 +7,14 @@ import type {
   EventType,
   OrgEvent,
   OrgRole,
+  ProjectRole,
 } from "../../client-sdk/src/contract/index.js";
 import { isOwnerOnly } from "../access/permissions.js";
 import type { Executor, Trx } from "../db/database.js";
+import type { Database } from "../db/schema.js";
 import type { EventRow } from "../db/tables/events.table.js";
+import type { OrgRow } from "../db/tables/orgs.table.js";
+import type { ProjectRow } from "../db/tables/projects.table.js";
 import { canonicalJson } from "./canonical-json.js";
 
 /** The locked head of one org's log, held for the rest of the transaction. */
@@ -20,6 +24,17 @@ export interface LogHead {
   hash: string;
   /** The transaction's time, to the millisecond: every event of the transaction carries it. */
   now: Date;
+}
+
+/** What locking the head reads in the same round trip. */
+export interface LockedLog {
+  head: LogHead;
+  /** The org's row, as of the lock. */
+  org: OrgRow;
+  /** The principal's role in the org (null for none), when a principal was named. */
+  memberRole: OrgRole | null;
+  /** The project asked about (row undefined when it is not the org's), and the principal's role on it. */
+  project?: { row: ProjectRow | undefined; role: ProjectRole | null };
 }
 
 /** An event to append, its `data` typed by its `type` (the contract's schema). */
@@ -40,42 +55,94 @@ export type FullEvent = OrgEvent & { context: EventContext | null; hash: string;
 /**
  * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
  * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
- * deleted. With `principalId`, the same round trip reads that user's role (under the lock).
+ * deleted. The same round trip reads the org's row, the principal's role (with `principalId`),
+ * and a project with the principal's role on it (with `projectId`): a mutation re-checks access
+ * under the lock at no extra cost.
  */
 export async function lockLogHead(
   trx: Trx,
   orgId: string,
   principalId?: string,
-  options: { includeDeleted?: boolean } = {},
-): Promise<(LogHead & { memberRole: OrgRole | null }) | undefined> {
+  options: { includeDeleted?: boolean; projectId?: string } = {},
+): Promise<LockedLog | undefined> {
+  const projectId = options.projectId ?? null;
   let query = trx
     .selectFrom("event_heads")
     .innerJoin("orgs", "orgs.id", "event_heads.org_id")
     .leftJoin("memberships", (join) =>
       join.onRef("memberships.org_id", "=", "event_heads.org_id").on("memberships.user_id", "=", principalId ?? null),
     )
+    .leftJoin("projects", (join) =>
+      join.onRef("projects.org_id", "=", "event_heads.org_id").on("projects.id", "=", projectId),
+    )
+    .leftJoin("project_members", (join) =>
+      join
+        .onRef("project_members.project_id", "=", "projects.id")
+        .on("project_members.user_id", "=", principalId ?? null),
+    )
     .select([
       "event_heads.seq",
       "event_heads.hash",
       "memberships.role",
+      "orgs.name as org_name",
+      "orgs.settings as org_settings",
+      "orgs.created_by as org_created_by",
+      "orgs.created_at as org_created_at",
+      "orgs.deleted_at as org_deleted_at",
+      "projects.id as project_id",
+      "projects.name as project_name",
+      "projects.created_at as project_created_at",
+      "project_members.role as project_role",
       sql<Date>`date_trunc('milliseconds', now())`.as("now"),
     ])
     .where("event_heads.org_id", "=", orgId)
     .forUpdate(["event_heads"]);
   if (!options.includeDeleted) query = query.where("orgs.deleted_at", "is", null);
   const row = await query.executeTakeFirst();
-  return row && { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now), memberRole: row.role };
+  if (!row) return undefined;
+  const org: OrgRow = {
+    id: orgId,
+    name: row.org_name,
+    settings: row.org_settings,
+    created_by: row.org_created_by,
+    created_at: row.org_created_at,
+    deleted_at: row.org_deleted_at,
+  };
+  const projectRow: ProjectRow | undefined =
+    row.project_id !== null && row.project_name !== null && row.project_created_at !== null
+      ? { id: row.project_id, org_id: orgId, name: row.project_name, created_at: row.project_created_at }
+      : undefined;
+  return {
+    head: { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now) },
+    org,
+    memberRole: row.role,
+    project: projectId === null ? undefined : { row: projectRow, role: row.project_role },
+  };
 }
 
-export async function createLogHead(trx: Trx, orgId: string): Promise<LogHead> {
+export async function createLogHead(trx: Trx, orgId: string): Promise<LockedLog> {
   await trx.insertInto("event_heads").values({ org_id: orgId, seq: 0, hash: "" }).execute();
-  const head = await lockLogHead(trx, orgId);
-  if (!head) throw new Error("log head vanished inside its own transaction");
-  return head;
+  const locked = await lockLogHead(trx, orgId);
+  if (!locked) throw new Error("log head vanished inside its own transaction");
+  return locked;
 }
 
 /** Appends one event at head.seq + 1 and advances the head (in memory and in the table). */
 export async function appendEvent(trx: Trx, head: LogHead, input: NewEvent): Promise<FullEvent> {
+  return (await appendEventWith(trx, head, input)).event;
+}
+
+/**
+ * `appendEvent`, with `change` in the same statement when given: the domain write, the log row
+ * and the head move in one round trip (data-modifying CTEs run together, all or none). Answers the
+ * rows `change` returned.
+ */
+export async function appendEventWith<R>(
+  trx: Trx,
+  head: LogHead,
+  input: NewEvent,
+  change?: (db: QueryCreator<Database>) => unknown,
+): Promise<{ event: FullEvent; rows: R[] }> {
   const seq = head.seq + 1;
   const data: Record<string, unknown> = input.data;
   const subjectUserId =
@@ -93,40 +160,54 @@ export async function appendEvent(trx: Trx, head: LogHead, input: NewEvent): Pro
     context: input.context,
   };
   const hash = chainHash(head.hash, body);
-  // One round trip: the row and the head move together.
-  await trx
-    .with("appended", (db) =>
-      db
-        .insertInto("events")
-        .values({
-          id: body.id,
-          org_id: head.orgId,
-          seq,
-          type: input.type,
-          occurred_at: head.now,
-          actor_type: input.actor.type,
-          actor_id: input.actor.id,
-          actor_email: input.actor.email ?? null,
-          project_id: body.projectId,
-          target_type: input.target.type,
-          target_id: input.target.id,
-          subject_user_id: subjectUserId,
-          owner_only: isOwnerOnly(input.type),
-          data: JSON.stringify(data),
-          context: input.context ? JSON.stringify(input.context) : null,
-          prev_hash: head.hash,
-          hash,
-        })
-        .returning("seq"),
-    )
-    .updateTable("event_heads")
-    .set({ seq, hash })
-    .where("org_id", "=", head.orgId)
-    .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
-    .execute();
+  const row = {
+    id: body.id,
+    org_id: head.orgId,
+    seq,
+    type: input.type,
+    occurred_at: head.now,
+    actor_type: input.actor.type,
+    actor_id: input.actor.id,
+    actor_email: input.actor.email ?? null,
+    project_id: body.projectId,
+    target_type: input.target.type,
+    target_id: input.target.id,
+    subject_user_id: subjectUserId,
+    owner_only: isOwnerOnly(input.type),
+    data: JSON.stringify(data),
+    context: input.context ? JSON.stringify(input.context) : null,
+    prev_hash: head.hash,
+    hash,
+  };
+  let rows: R[] = [];
+  if (change) {
+    rows = (await trx
+      .with("change", change as never)
+      .with("appended", (db) => db.insertInto("events").values(row).returning("seq"))
+      .with("moved", (db) =>
+        db
+          .updateTable("event_heads")
+          .set({ seq, hash })
+          .where("org_id", "=", head.orgId)
+          .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
+          .returning("event_heads.seq"),
+      )
+      .selectFrom("change" as never)
+      .selectAll()
+      .execute()) as R[];
+  } else {
+    // One round trip: the row and the head move together.
+    await trx
+      .with("appended", (db) => db.insertInto("events").values(row).returning("seq"))
+      .updateTable("event_heads")
+      .set({ seq, hash })
+      .where("org_id", "=", head.orgId)
+      .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
+      .execute();
+  }
   head.seq = seq;
   head.hash = hash;
-  return { ...body, hash, subjectUserId } as FullEvent;
+  return { event: { ...body, hash, subjectUserId } as FullEvent, rows };
 }
 
 /** sha256 over the previous hash and the row's canonical JSON. */

@@ -1,3 +1,4 @@
+import type { QueryCreator } from "kysely";
 import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js";
 import { accessFor, requirePermission } from "../access/derive.js";
 import type { Access, Permission } from "../access/permissions.js";
@@ -5,10 +6,14 @@ import type { Actor, RequestContext } from "../core/actor.js";
 import { actorRef, principalUserId } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
 import type { Db, Trx } from "../db/database.js";
+import type { Database } from "../db/schema.js";
+import type { OrgRow } from "../db/tables/orgs.table.js";
 import {
   appendEvent,
+  appendEventWith,
   createLogHead,
   type FullEvent,
+  type LockedLog,
   type LogHead,
   lockLogHead,
   type NewEvent,
@@ -22,12 +27,28 @@ export interface EventSink {
 /** Omit over each member of a union, so `record` keeps `data` tied to `type`. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+type EventInput = DistributiveOmit<NewEvent, "actor" | "context">;
+
 /** What a mutation's body gets: the transaction, the locked log head and a way to log events. */
 export interface MutationScope {
   trx: Trx;
   head: LogHead;
+  /** The org's row, read with the lock. */
+  org: OrgRow;
   /** Appends an event authored by the mutation's actor, with the request's context. */
-  record(event: DistributiveOmit<NewEvent, "actor" | "context">): Promise<FullEvent>;
+  record(event: EventInput): Promise<FullEvent>;
+  /**
+   * Runs `change` (an insert, update or delete with `returning`) and appends `event` in one
+   * statement, so the write and its log row cost one round trip; answers the rows it returned.
+   */
+  write<R>(change: (db: QueryCreator<Database>) => unknown, event: EventInput): Promise<R[]>;
+}
+
+/** The scope of a member's mutation: also their access, and the project asked about. */
+export interface OrgMutationScope extends MutationScope {
+  access: Access;
+  /** With `projectId`: the project (undefined when not the org's) and the principal's role on it. */
+  project?: LockedLog["project"];
 }
 
 export interface OrgMutationDeps {
@@ -42,16 +63,17 @@ export interface OrgMutationDeps {
  */
 export function mutateOrg<T>(
   deps: OrgMutationDeps,
-  request: { actor: Actor; context: RequestContext; orgId: string; permission: Permission },
-  change: (scope: MutationScope & { access: Access }) => Promise<T>,
+  request: { actor: Actor; context: RequestContext; orgId: string; permission: Permission; projectId?: string },
+  change: (scope: OrgMutationScope) => Promise<T>,
 ): Promise<T> {
   const { actor, orgId } = request;
-  const principal = principalUserId(actor);
-  return inOrgLog(deps, orgId, actorRef(actor), request.context, principal, async (scope, memberRole) => {
+  const lock = { principalId: principalUserId(actor), projectId: request.projectId };
+  return inOrgLog(deps, orgId, actorRef(actor), request.context, lock, async (scope, locked) => {
+    const memberRole = locked.memberRole;
     if (!memberRole || (actor.type === "api_key" && actor.orgId !== orgId)) throw notFound("organization");
     const access = accessFor(actor, orgId, memberRole);
     requirePermission(access, request.permission);
-    return change({ ...scope, access });
+    return change({ ...scope, access, project: locked.project });
   });
 }
 
@@ -65,7 +87,9 @@ export function mutateOrgAsOutsider<T>(
   change: (scope: MutationScope, memberRole: OrgRole | null) => Promise<T>,
 ): Promise<T> {
   const { actor, orgId } = request;
-  return inOrgLog(deps, orgId, actorRef(actor), request.context, principalUserId(actor), change);
+  return inOrgLog(deps, orgId, actorRef(actor), request.context, { principalId: principalUserId(actor) }, (scope, l) =>
+    change(scope, l.memberRole),
+  );
 }
 
 /** The same unit of work for Orgwire's own jobs (expiring keys, pruning): actor `system`. */
@@ -75,7 +99,7 @@ export function mutateOrgAsSystem<T>(
   job: string,
   change: (scope: MutationScope) => Promise<T>,
 ): Promise<T> {
-  return inOrgLog(deps, orgId, { type: "system", id: job }, null, undefined, change);
+  return inOrgLog(deps, orgId, { type: "system", id: job }, null, {}, (scope) => change(scope));
 }
 
 /**
@@ -90,8 +114,8 @@ export function openOrgLog<S, T>(
 ): Promise<T> {
   return committed(deps, async (trx, events) => {
     const created = await setup(trx);
-    const head = await createLogHead(trx, request.orgId);
-    return change(scopeOf(trx, head, actorRef(request.actor), request.context, events), created);
+    const locked = await createLogHead(trx, request.orgId);
+    return change(scopeOf(trx, locked, actorRef(request.actor), request.context, events), created);
   });
 }
 
@@ -101,8 +125,8 @@ export function openOrgLog<S, T>(
  */
 export async function withLockedLog<T>(db: Db, orgId: string, work: (trx: Trx, head: LogHead) => Promise<T>) {
   return db.transaction().execute(async (trx) => {
-    const head = await lockLogHead(trx, orgId, undefined, { includeDeleted: true });
-    return head ? work(trx, head) : undefined;
+    const locked = await lockLogHead(trx, orgId, undefined, { includeDeleted: true });
+    return locked ? work(trx, locked.head) : undefined;
   });
 }
 
@@ -111,14 +135,13 @@ function inOrgLog<T>(
   orgId: string,
   actor: EventActor,
   context: RequestContext | null,
-  principalId: string | undefined,
-  change: (scope: MutationScope, memberRole: OrgRole | null) => Promise<T>,
+  lock: { principalId?: string; projectId?: string },
+  change: (scope: MutationScope, locked: LockedLog) => Promise<T>,
 ): Promise<T> {
   return committed(deps, async (trx, events) => {
-    const locked = await lockLogHead(trx, orgId, principalId);
+    const locked = await lockLogHead(trx, orgId, lock.principalId, { projectId: lock.projectId });
     if (!locked) throw notFound("organization");
-    const { memberRole, ...head } = locked;
-    return change(scopeOf(trx, head, actor, context, events), memberRole);
+    return change(scopeOf(trx, locked, actor, context, events), locked);
   });
 }
 
@@ -132,18 +155,30 @@ async function committed<T>(deps: OrgMutationDeps, work: (trx: Trx, events: Full
 
 function scopeOf(
   trx: Trx,
-  head: LogHead,
+  locked: LockedLog,
   actor: EventActor,
   context: RequestContext | null,
   events: FullEvent[],
 ): MutationScope {
+  const { head, org } = locked;
   return {
     trx,
     head,
+    org,
     async record(event) {
       const full = await appendEvent(trx, head, { ...event, actor, context } as NewEvent);
       events.push(full);
       return full;
+    },
+    async write<R>(change: (db: QueryCreator<Database>) => unknown, event: EventInput) {
+      const { event: full, rows } = await appendEventWith<R>(
+        trx,
+        head,
+        { ...event, actor, context } as NewEvent,
+        change,
+      );
+      events.push(full);
+      return rows;
     },
   };
 }

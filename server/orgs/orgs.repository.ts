@@ -1,6 +1,8 @@
+import type { QueryCreator } from "kysely";
 import type { OrgSettings } from "../../client-sdk/src/contract/index.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
+import type { Database } from "../db/schema.js";
 
 export async function insertOrg(db: Executor, org: { id: string; name: string; createdBy: string }) {
   return db
@@ -14,20 +16,23 @@ export function findLiveOrg(db: Executor, orgId: string) {
   return db.selectFrom("orgs").selectAll().where("id", "=", orgId).where("deleted_at", "is", null).executeTakeFirst();
 }
 
-export async function updateOrg(db: Executor, orgId: string, patch: { name?: string; settings?: OrgSettings }) {
-  return db
-    .updateTable("orgs")
-    .set({
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.settings !== undefined ? { settings: JSON.stringify(patch.settings) } : {}),
-    })
-    .where("id", "=", orgId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** A query builder: the update runs inside the statement that logs it (MutationScope.write). */
+export function updatingOrg(orgId: string, patch: { name?: string; settings?: OrgSettings }) {
+  return (db: QueryCreator<Database>) =>
+    db
+      .updateTable("orgs")
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.settings !== undefined ? { settings: JSON.stringify(patch.settings) } : {}),
+      })
+      .where("id", "=", orgId)
+      .returningAll();
 }
 
-export async function markOrgDeleted(db: Executor, orgId: string, at: Date): Promise<void> {
-  await db.updateTable("orgs").set({ deleted_at: at }).where("id", "=", orgId).execute();
+/** A query builder, like `updatingOrg`. */
+export function markingOrgDeleted(orgId: string, at: Date) {
+  return (db: QueryCreator<Database>) =>
+    db.updateTable("orgs").set({ deleted_at: at }).where("id", "=", orgId).returning("id");
 }
 
 /** The live orgs a user belongs to, oldest membership first, keyset-paged on (joined_at, org id). */

@@ -78,23 +78,20 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
       return mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },
-        async ({ trx, access, record }) => {
+        async ({ org: current, access, write }) => {
           // A retention of 1 day prunes the whole history at the next sweep: a person decides that.
           if (body.settings?.auditRetentionDays !== undefined && !can(access, "audit.retention")) {
             throw forbidden(
               "settings.auditRetentionDays can be changed by an owner signed in as a user, not by an API key",
             );
           }
-          const current = await repo.findLiveOrg(trx, orgId);
-          if (!current) throw notFound("organization");
           const settings = body.settings ? { ...current.settings, ...body.settings } : undefined;
-          const row = await repo.updateOrg(trx, orgId, { name: body.name, settings });
-          await record({
+          const [row] = await write<OrgRow>(repo.updatingOrg(orgId, { name: body.name, settings }), {
             type: "org.updated",
             target: { type: "org", id: orgId },
             data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(settings ? { settings } : {}) },
           });
-          return toOrg(row, access);
+          return toOrg(row as OrgRow, access);
         },
       );
     },
@@ -103,11 +100,12 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
       await mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.delete" },
-        async ({ trx, head, record }) => {
-          const current = await repo.findLiveOrg(trx, orgId);
-          if (!current) throw notFound("organization");
-          await repo.markOrgDeleted(trx, orgId, head.now);
-          await record({ type: "org.deleted", target: { type: "org", id: orgId }, data: { name: current.name } });
+        async ({ org: current, head, write }) => {
+          await write(repo.markingOrgDeleted(orgId, head.now), {
+            type: "org.deleted",
+            target: { type: "org", id: orgId },
+            data: { name: current.name },
+          });
         },
       );
     },

@@ -1,14 +1,14 @@
 import { createMiddleware } from "hono/factory";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
+import { accessFor, requirePermission } from "../access/derive.js";
 import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../access/permissions.js";
-import type { Actor, RequestContext } from "../core/actor.js";
+import { type Actor, principalUserId, type RequestContext } from "../core/actor.js";
 import { forbidden, notFound } from "../core/errors.js";
 import type { Db, Executor } from "../db/database.js";
 import type { ProjectRow } from "../db/tables/projects.table.js";
-import { type MutationScope, mutateOrg, type OrgMutationDeps } from "../events/unit-of-work.js";
-import { accessToPathOrg } from "../members/org-access.js";
-import { findProjectWithRole } from "./projects.repository.js";
+import { mutateOrg, type OrgMutationDeps, type OrgMutationScope } from "../events/unit-of-work.js";
+import { findMembershipWithProject, findProjectWithRole } from "./projects.repository.js";
 
 /** What one caller may do on one project: checked in the contract's order, 404 before 403. */
 export interface ProjectAccess {
@@ -20,6 +20,21 @@ export interface ProjectAccess {
 /** `read` = see the project; `resources.write` honours project editors; others are org permissions. */
 export type ProjectNeed = "read" | "resources.write" | Permission;
 
+/** The project, or 404, then the need, or 403: from the project row and the caller's role on it. */
+export function decideProjectAccess(
+  access: Access,
+  project: ProjectRow | undefined,
+  role: ProjectRole | null | undefined,
+  need: ProjectNeed,
+): ProjectAccess {
+  const projectRole = role ?? undefined;
+  if (!project || !canSeeProject(access, projectRole)) throw notFound("project");
+  if (need === "resources.write" ? !canWriteResources(access, projectRole) : need !== "read" && !can(access, need)) {
+    throw forbidden(`your role (${access.role}) may not do this on this project`);
+  }
+  return { access, project, projectRole };
+}
+
 export async function authorizeProject(
   db: Executor,
   access: Access,
@@ -27,27 +42,23 @@ export async function authorizeProject(
   need: ProjectNeed,
 ): Promise<ProjectAccess> {
   const found = await findProjectWithRole(db, access.orgId, projectId, access.userId);
-  const projectRole = found?.projectRole ?? undefined;
-  if (!found || !canSeeProject(access, projectRole)) throw notFound("project");
-  if (need === "resources.write" ? !canWriteResources(access, projectRole) : need !== "read" && !can(access, need)) {
-    throw forbidden(`your role (${access.role}) may not do this on this project`);
-  }
-  const { projectRole: _role, ...project } = found;
-  return { access, project, projectRole };
+  const { projectRole, ...project } = found ?? { projectRole: null };
+  return decideProjectAccess(access, found && (project as ProjectRow), projectRole, need);
 }
 
 /**
  * The unit of work of a change inside a project: the org's mutation (lock, access under the
- * lock), then the project and the need re-checked there, before `change` runs.
+ * lock, the project and the caller's role on it, all read in the locking statement), then the
+ * need decided from them, before `change` runs.
  */
 export function mutateInProject<T>(
   deps: OrgMutationDeps,
   request: { actor: Actor; context: RequestContext; orgId: string; projectId: string; need: ProjectNeed },
-  change: (scope: MutationScope & { access: Access }, p: ProjectAccess) => Promise<T>,
+  change: (scope: OrgMutationScope, p: ProjectAccess) => Promise<T>,
 ): Promise<T> {
-  const { actor, context, orgId } = request;
-  return mutateOrg(deps, { actor, context, orgId, permission: "org.read" }, async (scope) =>
-    change(scope, await authorizeProject(scope.trx, scope.access, request.projectId, request.need)),
+  const { actor, context, orgId, projectId } = request;
+  return mutateOrg(deps, { actor, context, orgId, permission: "org.read", projectId }, async (scope) =>
+    change(scope, decideProjectAccess(scope.access, scope.project?.row, scope.project?.role, request.need)),
   );
 }
 
@@ -58,13 +69,28 @@ declare module "hono" {
   }
 }
 
-/** Like `orgAccess`, for routes under /orgs/{orgId}/projects/{projectId}. */
+/**
+ * Like `orgAccess`, for routes under /orgs/{orgId}/projects/{projectId}: the caller's org role,
+ * the project and their project role in one round trip, answered in the contract's order (404 for
+ * the org, then 404 for the project, then 403) before the body is read.
+ */
 export function projectAccess(db: Db, need: ProjectNeed) {
   return createMiddleware(async (c, next) => {
-    const access = await accessToPathOrg(db, c, "org.read");
+    const orgId = (c.req.param("orgId") ?? "").toLowerCase();
+    const actor = c.var.actor;
+    if (!UUID_PATTERN.test(orgId) || (actor.type === "api_key" && actor.orgId !== orgId))
+      throw notFound("organization");
     const projectId = (c.req.param("projectId") ?? "").toLowerCase();
-    if (!UUID_PATTERN.test(projectId)) throw notFound("project");
-    c.set("projectAccess", await authorizeProject(db, access, projectId, need));
+    const shaped = UUID_PATTERN.test(projectId);
+    const found = await findMembershipWithProject(db, orgId, principalUserId(actor), shaped ? projectId : null);
+    if (!found) throw notFound("organization");
+    const access = accessFor(actor, orgId, found.orgRole);
+    requirePermission(access, "org.read");
+    const project =
+      found.id !== null && found.name !== null && found.created_at !== null
+        ? { id: found.id, org_id: orgId, name: found.name, created_at: found.created_at }
+        : undefined;
+    c.set("projectAccess", decideProjectAccess(access, project, found.projectRole, need));
     c.set("access", access);
     await next();
   });

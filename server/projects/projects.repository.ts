@@ -25,6 +25,35 @@ export function findProjectWithRole(db: Executor, orgId: string, projectId: stri
     .executeTakeFirst();
 }
 
+/**
+ * In one round trip: `userId`'s role in the live org (no row: not a member, or no such live org),
+ * the project when it is the org's, and the user's role on it. The early check of project routes.
+ */
+export function findMembershipWithProject(db: Executor, orgId: string, userId: string, projectId: string | null) {
+  return db
+    .selectFrom("memberships")
+    .innerJoin("orgs", "orgs.id", "memberships.org_id")
+    .leftJoin("projects", (join) =>
+      join.onRef("projects.org_id", "=", "memberships.org_id").on("projects.id", "=", projectId),
+    )
+    .leftJoin("project_members", (join) =>
+      join
+        .onRef("project_members.project_id", "=", "projects.id")
+        .onRef("project_members.user_id", "=", "memberships.user_id"),
+    )
+    .select([
+      "memberships.role as orgRole",
+      "projects.id",
+      "projects.name",
+      "projects.created_at",
+      "project_members.role as projectRole",
+    ])
+    .where("memberships.org_id", "=", orgId)
+    .where("memberships.user_id", "=", userId)
+    .where("orgs.deleted_at", "is", null)
+    .executeTakeFirst();
+}
+
 /** Which of these ids are projects of the org. */
 export async function existingProjectIds(db: Executor, orgId: string, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();

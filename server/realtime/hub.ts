@@ -32,6 +32,8 @@ export interface HubDeps {
   nodeId: string;
   authenticator: TokenAuthenticator;
   loadProjectIds: ProjectIdsLoader;
+  /** Called on every node when a session is revoked, before the revocation is acknowledged. */
+  onSessionRevoked?: (sessionId: string) => void;
   /** Re-checks at attach that the handshake's session or key is still live. */
   credentialsLive: CredentialCheck;
   /** Per-connection bounds (namespaces, buffered bytes, handshakes). */
@@ -108,7 +110,7 @@ export async function createRealtimeHub(deps: HubDeps) {
   });
 
   async function revokeSessionLocally(sessionId: string) {
-    tokens.dropSession(sessionId);
+    deps.onSessionRevoked?.(sessionId);
     await Promise.all(
       [...streams.values()].map(({ stream }) =>
         stream.revokeWhere(

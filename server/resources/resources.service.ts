@@ -44,8 +44,7 @@ function completeConfig(type: ResourceType, name: string, config: Record<string,
 /** Used by project deletion: each resource goes with its own event. */
 export async function deleteResourcesOfProject(scope: MutationScope, projectId: string): Promise<void> {
   for (const row of await repo.allResourcesOfProject(scope.trx, projectId)) {
-    await repo.deleteResource(scope.trx, row.id);
-    await scope.record({
+    await scope.write(repo.deletingResource(row.id), {
       type: "resource.deleted",
       projectId,
       target: target(row.id),
@@ -79,27 +78,19 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
 
     async create({ actor, context }: RequestScope, orgId: string, projectId: string, body: CreateResourceBody) {
       const config = completeConfig(body.type, body.name, body.config);
-      return mutateInProject(
-        deps,
-        { actor, context, orgId, projectId, need: "resources.write" },
-        async ({ trx, record }) => {
-          const row = await repo.insertResource(trx, {
-            id: randomUUID(),
-            orgId,
-            projectId,
-            type: body.type,
-            name: body.name,
-            config,
-          });
-          await record({
+      return mutateInProject(deps, { actor, context, orgId, projectId, need: "resources.write" }, async ({ write }) => {
+        const id = randomUUID();
+        const [row] = await write<ResourceRow>(
+          repo.insertingResource({ id, orgId, projectId, type: body.type, name: body.name, config }),
+          {
             type: "resource.created",
             projectId,
-            target: target(row.id),
-            data: { type: row.type, name: row.name, config: row.config },
-          });
-          return toResource(row);
-        },
-      );
+            target: target(id),
+            data: { type: body.type, name: body.name, config },
+          },
+        );
+        return toResource(row as ResourceRow);
+      });
     },
 
     /** `config` names the fields to change; the merged config must still be valid for the type. */
@@ -114,22 +105,23 @@ export function createResourcesService({ db, sink }: { db: Db; sink: EventSink }
         const current = await found(scope, projectId, resourceId);
         const name = body.name ?? current.name;
         const config = completeConfig(current.type, name, { ...current.config, ...body.config });
-        const row = await repo.updateResource(scope.trx, resourceId, { name, config, at: scope.head.now });
-        await scope.record({
-          type: "resource.updated",
-          projectId,
-          target: target(row.id),
-          data: { type: row.type, name: row.name, config: row.config },
-        });
-        return toResource(row);
+        const [row] = await scope.write<ResourceRow>(
+          repo.updatingResource(resourceId, { name, config, at: scope.head.now }),
+          {
+            type: "resource.updated",
+            projectId,
+            target: target(resourceId),
+            data: { type: current.type, name, config },
+          },
+        );
+        return toResource(row as ResourceRow);
       });
     },
 
     async remove({ actor, context }: RequestScope, orgId: string, projectId: string, resourceId: string) {
       await mutateInProject(deps, { actor, context, orgId, projectId, need: "resources.write" }, async (scope) => {
         const row = await found(scope, projectId, resourceId);
-        await repo.deleteResource(scope.trx, resourceId);
-        await scope.record({
+        await scope.write(repo.deletingResource(resourceId), {
           type: "resource.deleted",
           projectId,
           target: target(row.id),
