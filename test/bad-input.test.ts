@@ -272,6 +272,48 @@ describe("bad input", () => {
     }
   });
 
+  it("answers 404, then 403, before any input error, also where only the locked check runs for valid input", async () => {
+    const owner = await signup(node(), "order-owner");
+    const viewer = await signup(node(), "order-viewer");
+    const outsider = await signup(node(), "order-outsider");
+    const org = await createOrg(node(), owner.token);
+    await addMember(node().db, org.id, viewer.user.id, "viewer");
+    const project = (
+      await call(node(), "POST", `/v1/orgs/${org.id}/projects`, { token: owner.token, body: { name: "P" } })
+    ).body.id as string;
+    const resource = (
+      await call(node(), "POST", `/v1/orgs/${org.id}/projects/${project}/resources`, {
+        token: owner.token,
+        body: { type: "vps", name: "vm" },
+      })
+    ).body.id as string;
+    const routes: [string, string, unknown][] = [
+      ["PATCH", `/v1/orgs/${org.id}`, { name: "" }],
+      ["POST", `/v1/orgs/${org.id}/projects/${project}/resources`, { type: "nope" }],
+      ["PATCH", `/v1/orgs/${org.id}/projects/${project}/resources/${resource}`, { name: 7 }],
+      ["PATCH", `/v1/orgs/${org.id}/projects/${project}/resources/not-an-id`, { name: "x" }],
+    ];
+    const before = await snapshot();
+    for (const [method, path, invalid] of routes) {
+      const as = (token: string, opts: { body?: unknown; raw?: string; ct?: string }) =>
+        call(node(), method, path, {
+          token,
+          body: opts.body,
+          raw: opts.raw,
+          headers: opts.raw !== undefined ? { "content-type": opts.ct ?? "application/json" } : undefined,
+        });
+      const label = `${method} ${path}`;
+      expect((await as(outsider.token, { body: invalid })).status, label).toBe(404);
+      expect((await as(outsider.token, { raw: "{oops" })).status, label).toBe(404);
+      expect((await as(outsider.token, { raw: '{"name":"x"}', ct: "text/plain" })).status, label).toBe(404);
+      expect((await as(viewer.token, { body: invalid })).status, label).toBe(403);
+      expect((await as(viewer.token, { raw: "{oops" })).status, label).toBe(403);
+      const own = (await as(owner.token, { body: invalid })).status;
+      expect(own, label).toBe(path.endsWith("not-an-id") ? 404 : 400);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("closes the connection on an oversize body without reading it", async () => {
     const owner = await signup(node(), "big");
     const org = await createOrg(node(), owner.token);

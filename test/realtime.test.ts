@@ -317,7 +317,8 @@ describe("resume", () => {
     // The three views differ, so the comparison above tells them apart.
     const counts = await Promise.all(
       [owner, viewer, guest].map(
-        async (u) => (await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, { token: u.token })).body.items.length,
+        async (u) =>
+          (await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=500`, { token: u.token })).body.items.length,
       ),
     );
     expect(new Set(counts).size).toBe(3);

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { AppError } from "../core/errors.js";
 import { apiHeaders } from "./api-headers.js";
@@ -47,7 +48,18 @@ export function createHttpApp(options: HttpAppOptions) {
   // The web console, after every API route: it leaves /v1 and the node's own paths alone.
   app.use("*", consoleMiddleware());
 
-  app.onError((err, c) => errorResponse(c, err));
+  app.onError(async (err, c) => {
+    // A body that is not JSON, or not sent as JSON, fails before the validators: the caller's
+    // access still answers first where the route defers its check (see accessBeforeInputErrors).
+    if (err instanceof HTTPException && (err.status === 400 || err.status === 415) && c.var.accessBeforeInputErrors) {
+      try {
+        await c.var.accessBeforeInputErrors();
+      } catch (accessError) {
+        return errorResponse(c, accessError);
+      }
+    }
+    return errorResponse(c, err);
+  });
   app.notFound(methodAwareNotFound(app));
   return app;
 }

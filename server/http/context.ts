@@ -8,6 +8,11 @@ declare module "hono" {
     log: Logger;
     /** Set by the authenticate middleware on routes that need a bearer token. */
     actor: Actor;
+    /**
+     * On mutation routes whose service checks access under the org's lock: the access check that
+     * must answer (404, 403) before an input error does. The validators run it only on a failure.
+     */
+    accessBeforeInputErrors?: () => Promise<unknown>;
     /** The same caller, typed as a signed-in user, on routes that refuse API keys (`sessionOnly`). */
     user: UserActor;
     /** ip, user agent and request id, recorded with each event this request writes. */

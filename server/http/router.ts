@@ -42,15 +42,18 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * 415; other failures are 400 with each problem as `{path, message, code, …}` (see errors.ts). A
  * missing field says `required`, not the type or options it would have needed.
  */
-function validationHook(result: HookResult, c: Context) {
+async function validationHook(result: HookResult, c: Context) {
   if (result.target === "json") {
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
     if (hasBody && !JSON_MEDIA.test(mediaType)) {
+      await c.var.accessBeforeInputErrors?.();
       throw new AppError("unsupported_media_type", "send the body as application/json");
     }
   }
   if (result.success) return;
+  // A caller who may not do this hears so (404, 403) before hearing what is wrong with the input.
+  await c.var.accessBeforeInputErrors?.();
   const issues = result.error?.issues ?? [];
   if (result.target === "param") throw notFound(PARAM_THING[String(issues[0]?.path[0])]);
   const worded = issues.map((issue) =>

@@ -24,6 +24,18 @@ export function orgAccess(db: Db, permission: Permission | ((c: Context) => Perm
   });
 }
 
+/**
+ * For mutation routes whose service checks access under the org's lock: no query when the input
+ * is valid (the locked check answers 404 and 403 the same way), and the early check when it is
+ * not, so that answers still come in the contract's order.
+ */
+export function orgAccessBeforeInputErrors(db: Db, permission: Permission) {
+  return createMiddleware(async (c, next) => {
+    c.set("accessBeforeInputErrors", () => accessToPathOrg(db, c, permission));
+    await next();
+  });
+}
+
 /** The caller's access to the `{orgId}` of the path: 404 for an id that is not a UUID or an org they cannot see, 403 without `permission`. */
 export async function accessToPathOrg(db: Db, c: Context, permission: Permission): Promise<Access> {
   const orgId = c.req.param("orgId") ?? "";

@@ -6,7 +6,7 @@ import type { Db } from "../db/database.js";
 import { requestScope, userScope } from "../http/context.js";
 import { bearer, jsonBody, noContent, orgParams, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
-import { orgAccess } from "../members/org-access.js";
+import { orgAccess, orgAccessBeforeInputErrors } from "../members/org-access.js";
 import type { OrgsService } from "./orgs.service.js";
 
 export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: TokenAuthenticator }) {
@@ -74,7 +74,8 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
         "Renames the organization and/or replaces settings objects: each object named (`preferences`, `notifications`, `authentication`) is replaced whole, the others are kept. Owners; `settings.auditRetentionDays` only by an owner signed in as a user (an API key gets 403).",
       tags: ["orgs"],
       security: bearer,
-      middleware: [anyToken, orgAccess(deps.db, "org.manage")],
+      // The service checks access under the org's lock; the early check runs only for bad input.
+      middleware: [anyToken, orgAccessBeforeInputErrors(deps.db, "org.manage")],
       request: { params: orgParams, ...jsonBody(updateOrgBody) },
       responses: responses(200, org, "the updated organization"),
     }),

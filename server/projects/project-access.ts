@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
 import { UUID_PATTERN } from "../../client-sdk/src/contract/index.js";
@@ -76,22 +77,33 @@ declare module "hono" {
  */
 export function projectAccess(db: Db, need: ProjectNeed) {
   return createMiddleware(async (c, next) => {
-    const orgId = (c.req.param("orgId") ?? "").toLowerCase();
-    const actor = c.var.actor;
-    if (!UUID_PATTERN.test(orgId) || (actor.type === "api_key" && actor.orgId !== orgId))
-      throw notFound("organization");
-    const projectId = (c.req.param("projectId") ?? "").toLowerCase();
-    const shaped = UUID_PATTERN.test(projectId);
-    const found = await findMembershipWithProject(db, orgId, principalUserId(actor), shaped ? projectId : null);
-    if (!found) throw notFound("organization");
-    const access = accessFor(actor, orgId, found.orgRole);
-    requirePermission(access, "org.read");
-    const project =
-      found.id !== null && found.name !== null && found.created_at !== null
-        ? { id: found.id, org_id: orgId, name: found.name, created_at: found.created_at }
-        : undefined;
-    c.set("projectAccess", decideProjectAccess(access, project, found.projectRole, need));
-    c.set("access", access);
+    await checkProjectAccess(db, c, need);
     await next();
   });
+}
+
+/** `projectAccess` for mutations whose service checks under the lock (see orgAccessBeforeInputErrors). */
+export function projectAccessBeforeInputErrors(db: Db, need: ProjectNeed) {
+  return createMiddleware(async (c, next) => {
+    c.set("accessBeforeInputErrors", () => checkProjectAccess(db, c, need));
+    await next();
+  });
+}
+
+async function checkProjectAccess(db: Db, c: Context, need: ProjectNeed): Promise<void> {
+  const orgId = (c.req.param("orgId") ?? "").toLowerCase();
+  const actor = c.var.actor;
+  if (!UUID_PATTERN.test(orgId) || (actor.type === "api_key" && actor.orgId !== orgId)) throw notFound("organization");
+  const projectId = (c.req.param("projectId") ?? "").toLowerCase();
+  const shaped = UUID_PATTERN.test(projectId);
+  const found = await findMembershipWithProject(db, orgId, principalUserId(actor), shaped ? projectId : null);
+  if (!found) throw notFound("organization");
+  const access = accessFor(actor, orgId, found.orgRole);
+  requirePermission(access, "org.read");
+  const project =
+    found.id !== null && found.name !== null && found.created_at !== null
+      ? { id: found.id, org_id: orgId, name: found.name, created_at: found.created_at }
+      : undefined;
+  c.set("projectAccess", decideProjectAccess(access, project, found.projectRole, need));
+  c.set("access", access);
 }

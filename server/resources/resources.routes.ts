@@ -7,7 +7,7 @@ import type { Db } from "../db/database.js";
 import { requestScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
-import { projectAccess } from "../projects/project-access.js";
+import { projectAccess, projectAccessBeforeInputErrors } from "../projects/project-access.js";
 import type { ResourcesService } from "./resources.service.js";
 
 const projectParams = z.object({ orgId: idParam, projectId: idParam });
@@ -45,7 +45,8 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
         "`type` is `vps`, `domain` or `hosting`; `config` is optional and each of its fields has a default. Owners, editors, and the project's editors.",
       tags,
       security: bearer,
-      middleware: [auth, projectAccess(deps.db, "resources.write")],
+      // The service checks access under the org's lock; the early check runs only for bad input.
+      middleware: [auth, projectAccessBeforeInputErrors(deps.db, "resources.write")],
       request: { params: projectParams, ...jsonBody(createResourceBody) },
       responses: responses(201, resource, "the new resource"),
     }),
@@ -81,7 +82,8 @@ export function resourcesRoutes(service: ResourcesService, deps: { db: Db; authe
         "Renames it and/or merges the named `config` fields into its current config, then validates the result. Owners, editors, and the project's editors.",
       tags,
       security: bearer,
-      middleware: [auth, projectAccess(deps.db, "resources.write")],
+      // The service checks access under the org's lock; the early check runs only for bad input.
+      middleware: [auth, projectAccessBeforeInputErrors(deps.db, "resources.write")],
       request: { params: resourceParams, ...jsonBody(updateResourceBody) },
       responses: responses(200, resource, "the updated resource"),
     }),
