@@ -57,7 +57,7 @@ export type FullEvent = OrgEvent & { context: EventContext | null; hash: string;
  * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
  * deleted. The same round trip reads the org's row, the principal's role (with `principalId`),
  * and a project with the principal's role on it (with `projectId`): a mutation re-checks access
- * under the lock at no extra cost.
+ * under the lock at no extra cost, and at one more round trip when it had to wait for the lock.
  */
 export async function lockLogHead(
   trx: Trx,
@@ -94,11 +94,17 @@ export async function lockLogHead(
       "projects.created_at as project_created_at",
       "project_members.role as project_role",
       sql<Date>`date_trunc('milliseconds', now())`.as("now"),
+      // The head as this statement's snapshot saw it, before any wait for the lock.
+      sql<number>`(select h.seq from event_heads h where h.org_id = ${orgId})`.as("snapshot_seq"),
     ])
     .where("event_heads.org_id", "=", orgId)
     .forUpdate(["event_heads"]);
   if (!options.includeDeleted) query = query.where("orgs.deleted_at", "is", null);
-  const row = await query.executeTakeFirst();
+  let row = await query.executeTakeFirst();
+  // Waited for the lock while another mutation moved the head: Postgres re-read only the head row,
+  // not the rows joined to it (a role, a project), which may predate that mutation. Read them
+  // again: the lock is ours now, so this statement's snapshot holds every change made under it.
+  if (row && Number(row.seq) !== Number(row.snapshot_seq)) row = await query.executeTakeFirst();
   if (!row) return undefined;
   const org: OrgRow = {
     id: orgId,
