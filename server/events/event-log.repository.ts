@@ -369,32 +369,6 @@ export async function prunePrefix(trx: Trx, orgId: string, cutoff: Date, batch: 
   return Number(result.numDeletedRows);
 }
 
-/** The heads of many orgs at once (the streams' backstop poll), by org id. */
-export async function headsOf(db: Executor, orgIds: string[]): Promise<Map<string, number>> {
-  if (orgIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("event_heads")
-    .select(["org_id", "seq"])
-    .where(sql<boolean>`org_id = any(${orgIds}::uuid[])`)
-    .execute();
-  return new Map(rows.map((h) => [h.org_id, Number(h.seq)]));
-}
-
-/** The heads of many orgs' logs, and whether each org is live (not deleted). */
-export async function headsAndLiveness(
-  db: Executor,
-  orgIds: string[],
-): Promise<Map<string, { seq: number; live: boolean }>> {
-  if (orgIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("event_heads")
-    .innerJoin("orgs", "orgs.id", "event_heads.org_id")
-    .select(["event_heads.org_id", "event_heads.seq", "orgs.deleted_at"])
-    .where(sql<boolean>`event_heads.org_id = any(${orgIds}::uuid[])`)
-    .execute();
-  return new Map(rows.map((h) => [h.org_id, { seq: Number(h.seq), live: h.deleted_at === null }]));
-}
-
 /** Raw rows from `fromSeq` on, in seq order, for walking the chain. */
 export function logRowsFrom(db: Executor, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
   return db

@@ -3,7 +3,7 @@ import type { Access } from "../access/permissions.js";
 import type { Actor } from "../core/actor.js";
 import { principalUserId } from "../core/actor.js";
 import type { Db, Executor } from "../db/database.js";
-import { headsAndLiveness } from "../events/event-log.repository.js";
+import { headsAndLiveness } from "../events/heads.repository.js";
 import { rolesOfPairs } from "../members/members.repository.js";
 
 /** One attaching socket's standing, read in the batch's snapshot. */
