@@ -1,18 +1,15 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { URI } from "otpauth";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OrgwireClient, OrgwireError, RECOVERY_CODE_PATTERN } from "../client-sdk/src/index.js";
 import { findTotp } from "../server/auth/mfa.repository.js";
-import { loadMfaKey, MFA_KEY_FILE } from "../server/auth/mfa-key.js";
 import { createMfaCipher, MfaKeyMismatchError } from "../server/auth/totp.js";
-import { ConfigError, loadConfig } from "../server/config.js";
 import { call, createOrg, signup, type TestUser } from "./support/api.js";
-import { codeAt, enrol, login, loginMfa, PASSWORD, TEST_MFA_KEY, wrongCode } from "./support/mfa.js";
+import { badAccountInput, codeAt, enrol, login, loginMfa, PASSWORD, TEST_MFA_KEY, wrongCode } from "./support/mfa.js";
 import { ROOT } from "./support/nodes.js";
 import { useCluster } from "./support/suite.js";
 
@@ -287,30 +284,7 @@ describe.concurrent("the /v1/me routes", () => {
     const a = await signup(node(), "bad-input");
     const { secret } = (await call(node(), "POST", "/v1/me/mfa/totp", { token: a.token })).body;
     const challenge = "B".repeat(43);
-    const probes: [string, string, unknown, number, string?][] = [
-      ["POST", "/v1/me/mfa/totp/confirm", { code: "12345" }, 400, "code"],
-      ["POST", "/v1/me/mfa/totp/confirm", { code: 123456 }, 400, "code"],
-      ["POST", "/v1/me/mfa/totp/confirm", { code: "12345a" }, 400, "code"],
-      ["POST", "/v1/me/mfa/totp/confirm", {}, 400, "code"],
-      ["POST", "/v1/me/mfa/totp/confirm", { code: "123456", admin: true }, 400],
-      ["POST", "/v1/me/mfa/totp/confirm", "not an object", 400],
-      ["DELETE", "/v1/me/mfa/totp", {}, 400],
-      ["DELETE", "/v1/me/mfa/totp", { code: "123456", recoveryCode: "abcd-efgh-ijkl-mnop" }, 400],
-      ["DELETE", "/v1/me/mfa/totp", { recoveryCode: "not a code" }, 400, "recoveryCode"],
-      ["DELETE", "/v1/me/mfa/totp", { recoveryCode: "abcd-efgh-ijkl-mno\u0000" }, 400, "recoveryCode"],
-      ["POST", "/v1/auth/login/mfa", { code: "123456" }, 400, "challenge"],
-      ["POST", "/v1/auth/login/mfa", { challenge: "short", code: "123456" }, 400, "challenge"],
-      ["POST", "/v1/auth/login/mfa", { challenge }, 400],
-      ["POST", "/v1/auth/login/mfa", { challenge, code: "123456", recoveryCode: "abcd-efgh-ijkl-mnop" }, 400],
-      ["POST", "/v1/me/password", { currentPassword: PASSWORD, newPassword: "short" }, 400, "newPassword"],
-      ["POST", "/v1/me/password", { currentPassword: PASSWORD }, 400, "newPassword"],
-      ["POST", "/v1/me/password", { currentPassword: PASSWORD, newPassword: "long enough \ud800" }, 400, "newPassword"],
-      ["POST", "/v1/me/password", { currentPassword: "x".repeat(2000), newPassword: "long enough pw" }, 400],
-      ["DELETE", "/v1/me/sessions/not-a-session", undefined, 404],
-      ["DELETE", "/v1/me/sessions/00000000-0000-0000-0000-000000000000", undefined, 404],
-      ["GET", "/v1/me/sessions?limit=0", undefined, 400, "limit"],
-      ["GET", "/v1/me/sessions?cursor=bm90IGpzb24", undefined, 400],
-    ];
+    const probes = badAccountInput(challenge);
     for (const [method, path, body, status, field] of probes) {
       const res = await call(node(), method, path, { token: a.token, body });
       const label = `${method} ${path} ${JSON.stringify(body)}`;
@@ -372,50 +346,6 @@ describe("the SDK", () => {
     expect((await client.auth.me()).mfaEnabled).toBe(false);
     const again = await new OrgwireClient({ url: node().url }).auth.login({ email, password: "another long password" });
     expect("token" in again).toBe(true);
-  });
-});
-
-describe("the MFA encryption key", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "orgwire-mfa-key-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("is validated at start: 32 bytes, as hex or base64", () => {
-    const hex = "ab".repeat(32);
-    expect(loadConfig({ MFA_ENCRYPTION_KEY: hex }).MFA_ENCRYPTION_KEY).toEqual(Buffer.from(hex, "hex"));
-    const b64 = Buffer.alloc(32, 9).toString("base64");
-    expect(loadConfig({ MFA_ENCRYPTION_KEY: b64 }).MFA_ENCRYPTION_KEY).toEqual(Buffer.alloc(32, 9));
-    expect(loadConfig({}).MFA_ENCRYPTION_KEY).toBeUndefined();
-    for (const bad of ["secret", "ab".repeat(16), Buffer.alloc(16).toString("base64"), `${hex}00`]) {
-      expect(() => loadConfig({ MFA_ENCRYPTION_KEY: bad })).toThrow(ConfigError);
-      expect(() => loadConfig({ MFA_ENCRYPTION_KEY: bad })).toThrow(/^invalid MFA_ENCRYPTION_KEY: must be 32 bytes/);
-    }
-  });
-
-  it("without MFA_ENCRYPTION_KEY, is generated once into DATA_DIR (mode 0600), logged, and shared by every process", async () => {
-    const lines: { msg: string; path?: string }[] = [];
-    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const config = { DATA_DIR: join(dir, "data"), DATABASE_URL: undefined, MFA_ENCRYPTION_KEY: undefined };
-    // Several nodes starting at once on one folder end up with one key.
-    const keys = await Promise.all(Array.from({ length: 5 }, () => loadMfaKey(config, log)));
-    expect(keys[0]).toHaveLength(32);
-    for (const key of keys) expect(key).toEqual(keys[0]);
-    const path = join(dir, "data", MFA_KEY_FILE);
-    expect((await readFile(path, "utf8")).trim()).toBe(keys[0]!.toString("hex"));
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const generated = lines.filter((l) => /generated an MFA encryption key/.test(l.msg));
-    expect(generated).toHaveLength(1);
-    expect(generated[0]?.path).toBe(path);
-    // A restart reads it back and says nothing more.
-    expect(await loadMfaKey(config, log)).toEqual(keys[0]);
-    expect(lines.filter((l) => /generated/.test(l.msg))).toHaveLength(1);
-    // The environment wins over the file.
-    const fromEnv = loadConfig({ MFA_ENCRYPTION_KEY: TEST_MFA_KEY }).MFA_ENCRYPTION_KEY;
-    expect(await loadMfaKey({ ...config, MFA_ENCRYPTION_KEY: fromEnv }, log)).toEqual(Buffer.from(TEST_MFA_KEY, "hex"));
   });
 });
 

@@ -7,131 +7,23 @@
  * not cover fails the test by name.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OrgwireNode } from "../server/node.js";
-import { codeAt, wrongCode } from "./support/mfa.js";
-import { startTestNode } from "./support/nodes.js";
+import { describe, expect, it } from "vitest";
 import {
-  type OpenApiDocument,
-  type Operation,
-  operationsOf,
-  type PrismProxy,
-  startPrism,
-  type Violation,
-  violationsOf,
-} from "./support/openapi.js";
-import { createTestDatabase } from "./support/services.js";
+  type Call,
+  mailedToken,
+  type PrismCallOptions,
+  prismRecorder,
+  useNodeBehindPrism,
+} from "./support/conformance.js";
+import { codeAt, wrongCode } from "./support/mfa.js";
+import { operationsOf, startPrism, violationsOf } from "./support/openapi.js";
 
 const BODY_LIMIT = 64 * 1024;
 
-let node: OrgwireNode & { url: string };
-let document: OpenApiDocument;
-let prism: PrismProxy;
-let dir: string;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  const database = await createTestDatabase();
-  cleanups.push(database.drop);
-  node = await startTestNode({
-    DATABASE_URL: database.url,
-    LOGIN_MAX_FAILURES: "2",
-    BODY_LIMIT_BYTES: String(BODY_LIMIT),
-  });
-  cleanups.push(() => node.close());
-  document = (await (await node.app.request("/openapi.json")).json()) as OpenApiDocument;
-  dir = await mkdtemp(join(tmpdir(), "orgwire-prism-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, "openapi.json"), JSON.stringify(document));
-  prism = await startPrism(join(dir, "openapi.json"), node.url);
-  cleanups.push(() => prism.stop());
-}, 90_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-interface Call {
-  operationId: string;
-  label: string;
-  /** Sent invalid on purpose: Prism must report the request. */
-  invalid: boolean;
-  status: number;
-  violations: Violation[];
-}
-
-const calls: Call[] = [];
-
-interface CallOptions {
-  params?: Record<string, string>;
-  query?: Record<string, string | number>;
-  body?: unknown;
-  /** Sent as is, with `contentType` (default application/json). */
-  raw?: string;
-  contentType?: string;
-  token?: string;
-  /** Expected status; the call throws on another. */
-  expect?: number;
-  invalid?: boolean;
-  label?: string;
-}
-
-function operationById(operationId: string): { method: string; path: string; operation: Operation } {
-  const found = operationsOf(document).find((o) => o.operation.operationId === operationId);
-  if (!found) throw new Error(`no operation ${operationId} in the document`);
-  return found;
-}
-
-/** One request through Prism to the operation, recorded with the violations Prism reported. */
-async function op(operationId: string, options: CallOptions = {}) {
-  const { method, path } = operationById(operationId);
-  const url = new URL(
-    prism.url +
-      path.replace(/\{(\w+)\}/g, (_, name: string) => {
-        const value = options.params?.[name];
-        if (value === undefined) throw new Error(`${operationId}: no value for {${name}}`);
-        return encodeURIComponent(value);
-      }),
-  );
-  for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.raw;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
-  const res = await fetch(url, { method: method.toUpperCase(), headers, body });
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // CSV, NDJSON: keep the text
-  }
-  const call: Call = {
-    operationId,
-    label: options.label ?? `${method.toUpperCase()} ${url.pathname}${url.search}`,
-    invalid: options.invalid ?? false,
-    status: res.status,
-    violations: violationsOf(res),
-  };
-  calls.push(call);
-  if (options.expect !== undefined && res.status !== options.expect) {
-    throw new Error(`${call.label}: expected ${options.expect}, got ${res.status} ${text.slice(0, 300)}`);
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-/** The last invitation link mailed to `email` (the node keeps mail in its dev outbox). */
-function mailedToken(email: string): string {
-  if (node.mailer.kind !== "outbox") throw new Error("the test node keeps mail in the dev outbox");
-  const link = node.mailer.outbox().findLast((m) => m.to === email)?.link ?? "";
-  const token = link.split("/invite/")[1];
-  if (!token) throw new Error(`no invitation mailed to ${email}`);
-  return token;
-}
+const setup = useNodeBehindPrism({ LOGIN_MAX_FAILURES: "2", BODY_LIMIT_BYTES: String(BODY_LIMIT) });
+const { calls, op } = prismRecorder(setup);
 
 const newEmail = (label: string) => `${label}-${randomBytes(4).toString("hex")}@example.com`;
 const PASSWORD = "correct horse battery";
@@ -144,7 +36,7 @@ describe("the API through prism proxy", () => {
   let ownerToken = "";
 
   it("tours every operation: success cases, then error cases, then the deletions", async () => {
-    const send = async (operationId: string, options: CallOptions) => {
+    const send = async (operationId: string, options: PrismCallOptions) => {
       if (options.body !== undefined && !options.invalid) goodBodies[operationId] ??= options.body;
       return op(operationId, options);
     };
@@ -230,7 +122,7 @@ describe("the API through prism proxy", () => {
     });
     await send("listInvitations", { token: ownerToken, params: fixtures, expect: 200 });
     await send("resendInvitation", { token: ownerToken, params: fixtures, expect: 200 });
-    fixtures.token = mailedToken(memberEmail);
+    fixtures.token = mailedToken(setup.node, memberEmail);
     await send("previewInvitation", { params: fixtures, expect: 200 });
     await send("acceptInvitation", { token: member.body.token, params: fixtures, expect: 200 });
     await send("previewInvitation", { params: fixtures, expect: 410 });
@@ -327,7 +219,7 @@ describe("the API through prism proxy", () => {
     await send("getBilling", { token: ownerToken, params: fixtures, expect: 200 });
 
     // Operations the tour above does not name: a GET whose path values are all known is tried.
-    for (const { method, operation } of operationsOf(document)) {
+    for (const { method, operation } of operationsOf(setup.document)) {
       const id = operation.operationId ?? "";
       if (method !== "get" || calls.some((c) => c.operationId === id)) continue;
       const names = (operation.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
@@ -335,10 +227,10 @@ describe("the API through prism proxy", () => {
     }
 
     // Error cases for every operation of the document.
-    for (const { operation } of operationsOf(document)) {
+    for (const { operation } of operationsOf(setup.document)) {
       const id = operation.operationId ?? "";
       const pathNames = (operation.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
-      const secured = (operation.security ?? document.security ?? []).length > 0;
+      const secured = (operation.security ?? setup.document.security ?? []).length > 0;
       const known = Object.fromEntries(pathNames.map((n) => [n, fixtures[n] ?? randomUUID()]));
       const hasBody = operation.requestBody !== undefined;
       const body = goodBodies[id];
@@ -444,10 +336,10 @@ describe("the API through prism proxy", () => {
 
   it("is checked by a Prism that reports answers departing from the document", async () => {
     // The same node behind a Prism given a document that is wrong about one answer: `ok` a string.
-    const wrong = structuredClone(document) as any;
+    const wrong = structuredClone(setup.document) as any;
     wrong.paths["/healthz"].get.responses["200"].content["application/json"].schema.properties.ok = { type: "string" };
-    await writeFile(join(dir, "wrong.json"), JSON.stringify(wrong));
-    const strict = await startPrism(join(dir, "wrong.json"), node.url);
+    await writeFile(join(setup.dir, "wrong.json"), JSON.stringify(wrong));
+    const strict = await startPrism(join(setup.dir, "wrong.json"), setup.node.url);
     try {
       const res = await fetch(`${strict.url}/healthz`);
       expect(res.status).toBe(200);
@@ -460,7 +352,7 @@ describe("the API through prism proxy", () => {
   }, 90_000);
 
   it("covered every operation of the document with a success and an error", () => {
-    const missing = operationsOf(document).flatMap(({ method, path, operation }) => {
+    const missing = operationsOf(setup.document).flatMap(({ method, path, operation }) => {
       const mine = calls.filter((c) => c.operationId === operation.operationId);
       const problems = [
         ...(mine.some((c) => c.status < 300 && !c.invalid) ? [] : ["no success"]),

@@ -50,3 +50,32 @@ export const login = (target: Target, email: string, password = PASSWORD, header
 /** The MFA step of a login. */
 export const loginMfa = (target: Target, body: { challenge: string; code?: string; recoveryCode?: string }) =>
   call(target, "POST", "/v1/auth/login/mfa", { body });
+
+/**
+ * Bad input for the account routes, each refused with a clear 4xx: method, path, body, the status
+ * expected, and the field the error names (if it names one). `challenge` is a well-formed challenge.
+ */
+export const badAccountInput = (challenge: string): [string, string, unknown, number, string?][] => [
+  ["POST", "/v1/me/mfa/totp/confirm", { code: "12345" }, 400, "code"],
+  ["POST", "/v1/me/mfa/totp/confirm", { code: 123456 }, 400, "code"],
+  ["POST", "/v1/me/mfa/totp/confirm", { code: "12345a" }, 400, "code"],
+  ["POST", "/v1/me/mfa/totp/confirm", {}, 400, "code"],
+  ["POST", "/v1/me/mfa/totp/confirm", { code: "123456", admin: true }, 400],
+  ["POST", "/v1/me/mfa/totp/confirm", "not an object", 400],
+  ["DELETE", "/v1/me/mfa/totp", {}, 400],
+  ["DELETE", "/v1/me/mfa/totp", { code: "123456", recoveryCode: "abcd-efgh-ijkl-mnop" }, 400],
+  ["DELETE", "/v1/me/mfa/totp", { recoveryCode: "not a code" }, 400, "recoveryCode"],
+  ["DELETE", "/v1/me/mfa/totp", { recoveryCode: "abcd-efgh-ijkl-mno\u0000" }, 400, "recoveryCode"],
+  ["POST", "/v1/auth/login/mfa", { code: "123456" }, 400, "challenge"],
+  ["POST", "/v1/auth/login/mfa", { challenge: "short", code: "123456" }, 400, "challenge"],
+  ["POST", "/v1/auth/login/mfa", { challenge }, 400],
+  ["POST", "/v1/auth/login/mfa", { challenge, code: "123456", recoveryCode: "abcd-efgh-ijkl-mnop" }, 400],
+  ["POST", "/v1/me/password", { currentPassword: PASSWORD, newPassword: "short" }, 400, "newPassword"],
+  ["POST", "/v1/me/password", { currentPassword: PASSWORD }, 400, "newPassword"],
+  ["POST", "/v1/me/password", { currentPassword: PASSWORD, newPassword: "long enough \ud800" }, 400, "newPassword"],
+  ["POST", "/v1/me/password", { currentPassword: "x".repeat(2000), newPassword: "long enough pw" }, 400],
+  ["DELETE", "/v1/me/sessions/not-a-session", undefined, 404],
+  ["DELETE", "/v1/me/sessions/00000000-0000-0000-0000-000000000000", undefined, 404],
+  ["GET", "/v1/me/sessions?limit=0", undefined, 400, "limit"],
+  ["GET", "/v1/me/sessions?cursor=bm90IGpzb24", undefined, 400],
+];
