@@ -7,10 +7,11 @@ interface Waiting<I, O> {
 }
 
 /**
- * Runs `work` over batches of items. A batch starts as soon as one of `slots` is free; the items
- * that arrive while every slot is busy wait and go together in the next batch. At rest each item
- * runs alone, at once; under a storm of thousands the round trips per second stay bounded by
- * `slots` while each one serves a whole batch.
+ * Runs `work` over batches of items. A batch starts once one of `slots` is free and the event
+ * loop has finished the turn it is in (so every item that arrived in the same burst of I/O joins);
+ * the items that arrive while every slot is busy wait and go together in the next batch. At rest
+ * each item runs alone, within a turn; under a storm of thousands the round trips per second stay
+ * bounded by `slots` while each one serves a whole batch.
  */
 export class Coalescer<I, O> {
   readonly #waiting: Waiting<I, O>[] = [];
@@ -35,6 +36,7 @@ export class Coalescer<I, O> {
     try {
       while (this.#waiting.length > 0) {
         const release = await this.slots.acquire();
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.#waiting.splice(0, this.maxBatch);
         void this.#runBatch(batch).finally(release);
       }
