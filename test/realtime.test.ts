@@ -127,7 +127,10 @@ describe("revocation", () => {
     const s2 = record(B().url, org2.id, owner.token);
     const keep = record(B().url, org1.id, other.body.token);
     await Promise.all([s1.ready, s2.ready, keep.ready]);
+    // Node A has just looked the session up (and remembers it): the logout on B must clear that.
+    expect((await call(A(), "GET", "/v1/me", { token: owner.token })).status).toBe(200);
     expect((await call(B(), "POST", "/v1/auth/logout", { token: owner.token })).status).toBe(204);
+    expect((await call(A(), "GET", "/v1/me", { token: owner.token })).status).toBe(401);
     const sessionSockets = [...liveSocketsOf(org1.id, owner.user.id), ...liveSocketsOf(org2.id, owner.user.id)];
     expect(sessionSockets).toHaveLength(1); // only the other session's socket remains
     expect((await s1.revoked).reason).toBe("session_revoked");
