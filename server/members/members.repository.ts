@@ -68,20 +68,6 @@ export async function deleteMembership(db: Executor, orgId: string, userId: stri
   return row?.role;
 }
 
-/** The roles of many users in a live org (absent: no membership, or the org is deleted). */
-export async function rolesIn(db: Executor, orgId: string, userIds: string[]): Promise<Map<string, OrgRole>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("memberships")
-    .innerJoin("orgs", "orgs.id", "memberships.org_id")
-    .select(["memberships.user_id", "memberships.role"])
-    .where("memberships.org_id", "=", orgId)
-    .where(sql<boolean>`memberships.user_id = any(${userIds}::uuid[])`)
-    .where("orgs.deleted_at", "is", null)
-    .execute();
-  return new Map(rows.map((r) => [r.user_id, r.role]));
-}
-
 /**
  * The roles of many (org, user) pairs at once, in live orgs: the socket handshakes of a reconnect
  * storm are checked in one round trip. Keyed `${orgId} ${userId}`; absent means no access.

@@ -6,10 +6,10 @@ import { accessFor, requirePermission } from "../access/derive.js";
 import { type Access, can, canSeeProject, canWriteResources, type Permission } from "../access/permissions.js";
 import { type Actor, principalUserId, type RequestContext } from "../core/actor.js";
 import { forbidden, notFound } from "../core/errors.js";
-import type { Db, Executor } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import type { ProjectRow } from "../db/tables/projects.table.js";
 import { mutateOrg, type OrgMutationDeps, type OrgMutationScope } from "../events/unit-of-work.js";
-import { findMembershipWithProject, findProjectWithRole } from "./projects.repository.js";
+import { findMembershipWithProject } from "./projects.repository.js";
 
 /** What one caller may do on one project: checked in the contract's order, 404 before 403. */
 export interface ProjectAccess {
@@ -34,17 +34,6 @@ export function decideProjectAccess(
     throw forbidden(`your role (${access.role}) may not do this on this project`);
   }
   return { access, project, projectRole };
-}
-
-export async function authorizeProject(
-  db: Executor,
-  access: Access,
-  projectId: string,
-  need: ProjectNeed,
-): Promise<ProjectAccess> {
-  const found = await findProjectWithRole(db, access.orgId, projectId, access.userId);
-  const { projectRole, ...project } = found ?? { projectRole: null };
-  return decideProjectAccess(access, found && (project as ProjectRow), projectRole, need);
 }
 
 /**

@@ -11,20 +11,6 @@ export function insertProject(db: Executor, p: { id: string; orgId: string; name
     .executeTakeFirstOrThrow();
 }
 
-/** The project and the role `userId` holds on it (null for none), in one round trip. */
-export function findProjectWithRole(db: Executor, orgId: string, projectId: string, userId: string) {
-  return db
-    .selectFrom("projects")
-    .leftJoin("project_members", (join) =>
-      join.onRef("project_members.project_id", "=", "projects.id").on("project_members.user_id", "=", userId),
-    )
-    .selectAll("projects")
-    .select("project_members.role as projectRole")
-    .where("projects.org_id", "=", orgId)
-    .where("projects.id", "=", projectId)
-    .executeTakeFirst();
-}
-
 /**
  * In one round trip: `userId`'s role in the live org (no row: not a member, or no such live org),
  * the project when it is the org's, and the user's role on it. The early check of project routes.

@@ -21,7 +21,7 @@ import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Sema
 import type { OrgNamespace, OrgSocket, OrgSocketData } from "./org-socket.js";
 import { OrgStream } from "./org-stream.js";
 import { type CredentialCheck, createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
-import { HandshakeTokenCache } from "./token-cache.js";
+import { HandshakeTokenLookups } from "./token-lookups.js";
 
 export type OrgServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, OrgSocketData>;
 
@@ -89,7 +89,7 @@ export async function createRealtimeHub(deps: HubDeps) {
   const snapshot = (actors: Actor[], orgId: string) => snapshots.run({ orgId, actors });
   const replayReads = new Semaphore(REPLAY_READS_PER_NODE);
   const guard = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits }, log);
-  const tokens = new HandshakeTokenCache(deps.authenticator, guard.handshakeReads);
+  const tokens = new HandshakeTokenLookups(deps.authenticator, guard.handshakeReads);
   // Handshakes that arrive together are authorized together: one round trip for a whole batch.
   const handshakeAccess = new Coalescer(
     (requests: { actor: Actor; orgId: string }[]) => loadAccessOfMany(db, requests),

@@ -9,7 +9,7 @@ import type { Semaphore } from "./connection-guard.js";
  * session lookups are remembered by the session resolver itself (auth/authenticate.ts), which
  * every revocation of the session clears on every node.
  */
-export class HandshakeTokenCache {
+export class HandshakeTokenLookups {
   /** Lookups in flight, by token hash. */
   readonly #pending = new Map<string, Promise<Actor | undefined>>();
 
