@@ -253,8 +253,9 @@ export async function createRealtimeHub(deps: HubDeps) {
       });
       let releaseBroadcast = () => {};
       const hold = ack ? new Promise<void>((resolve) => (releaseBroadcast = resolve)) : undefined;
-      const local = [...streams.values()].filter((e) => e.stream.orgId === orgId);
-      const applied = Promise.all(local.map((e) => e.stream.ingest(events, hold))).then(() => {});
+      // One lookup, not a scan of every stream on the node: streams are keyed by namespace name.
+      const local = streams.get(`/orgs/${orgId}`)?.stream;
+      const applied = local ? local.ingest(events, hold) : Promise.resolve();
       if (ack) localApplied.set(ack.id, applied);
       try {
         await applied;
