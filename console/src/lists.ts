@@ -46,6 +46,7 @@ export const refreshMembers = (view: OrgView) =>
         () => api().members.list(view.id, ALL),
         (page) => {
           view.members = page.items;
+          view.membersTruncated = page.nextCursor !== null;
         },
       )
     : undefined;
@@ -133,7 +134,10 @@ export async function loadAudit(view: OrgView, options: { more?: boolean } = {})
 export function loadAll(view: OrgView): void {
   void refreshProjects(view, { all: true });
   if (can(view.role, "org.read_all")) void refreshMembers(view);
-  else view.members = undefined;
+  else {
+    view.members = undefined;
+    view.membersTruncated = undefined;
+  }
   if (can(view.role, "org.manage")) void refreshInvitations(view);
   else view.invitations = undefined;
   if (can(view.role, "api_keys.manage")) void refreshApiKeys(view);

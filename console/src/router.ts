@@ -1,4 +1,4 @@
-import { type Route, SECTIONS, type Section, state, update } from "./store.js";
+import { clearError, type Route, SECTIONS, type Section, state, update } from "./store.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,15 +44,20 @@ export function href(route: Route): string {
 
 let onRoute: ((route: Route) => void) | undefined;
 
-/** Goes to a page without a reload; `replace` keeps it out of the history. */
+/**
+ * Goes to a page without a reload; `replace` keeps it out of the history (a redirect, which is
+ * part of what led to it: an error shown stays).
+ */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   const url = new URL(to, location.origin);
   if (options.replace) history.replaceState(null, "", url);
   else history.pushState(null, "", url);
-  route();
+  route(!options.replace);
 }
 
-function route(): void {
+/** The page the address names; `leaving`: the user went elsewhere, so the last page's error goes. */
+function route(leaving = false): void {
+  if (leaving) clearError();
   state.route = parse(new URL(location.href));
   onRoute?.(state.route);
   update();
@@ -61,7 +66,7 @@ function route(): void {
 /** Follows the address bar: back/forward, and same-origin links clicked without a modifier. */
 export function startRouter(handler: (route: Route) => void): void {
   onRoute = handler;
-  window.addEventListener("popstate", route);
+  window.addEventListener("popstate", () => route(true));
   document.addEventListener("click", (event) => {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
     const link = (event.target as Element | null)?.closest?.("a[href]");

@@ -1,7 +1,7 @@
 import { OrgwireClient } from "../../client-sdk/src/client.js";
 import { OrgwireError } from "../../client-sdk/src/errors.js";
 import { errorText } from "./format.js";
-import { notify, state, update } from "./store.js";
+import { clearError, notify, state, update } from "./store.js";
 
 /** Where the session token is kept between visits. */
 export const TOKEN_KEY = "orgwire.token";
@@ -51,13 +51,14 @@ export function forgetSession(message?: string): void {
 }
 
 /**
- * Runs an action and reports its failure in the status region (a 401 ends the session).
- * Resolves to undefined when it failed.
+ * Runs an action and reports its failure in the status region (a 401 ends the session); when it
+ * works, the error of an earlier attempt goes. Resolves to undefined when it failed.
  */
 export async function attempt<T>(action: () => Promise<T>, success?: string): Promise<T | undefined> {
   try {
     const result = await action();
     if (success) notify("info", success);
+    else clearError();
     return result;
   } catch (error) {
     report(error);

@@ -52,6 +52,8 @@ export interface OrgView {
   name: string;
   role: OrgRole;
   members?: Member[];
+  /** The member list has more than one page: what it shows is not everyone. */
+  membersTruncated?: boolean;
   invitations?: Invitation[];
   projects?: Project[];
   resources: Record<string, Resource[]>;
@@ -122,7 +124,10 @@ export function update(): void {
 
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** A message in the page's status region; information fades after a while, errors stay. */
+/**
+ * A message in the page's status region. Information fades after a while; an error stays until
+ * the next action succeeds or the user goes to another page (`clearError`).
+ */
 export function notify(kind: Notice["kind"], text: string): void {
   state.notice = { kind, text };
   clearTimeout(noticeTimer);
@@ -132,5 +137,12 @@ export function notify(kind: Notice["kind"], text: string): void {
       update();
     }, 6000);
   }
+  update();
+}
+
+/** The error of an earlier attempt or page no longer applies (a later action worked, another page). */
+export function clearError(): void {
+  if (state.notice?.kind !== "error") return;
+  state.notice = undefined;
   update();
 }

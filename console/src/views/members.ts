@@ -24,13 +24,41 @@ export function membersPage(view: OrgView): TemplateResult {
         : html`<section class="card"><p class="empty">Guests don't see the member list.</p></section>`
     }
     ${owner ? inviteForm(view) : nothing} ${owner ? invitationTable(view) : nothing}
-    <section class="card card--danger" aria-labelledby="leave-title">
-      <h2 id="leave-title">Leave ${view.name}</h2>
-      <p class="muted">You lose access at once. An organization keeps at least one owner.</p>
-      <button type="button" class="button button--danger" @click=${() => leave(view)} data-testid="leave">
-        Leave organization
-      </button>
-    </section>`;
+    ${leaveCard(view)}`;
+}
+
+/**
+ * Is the viewer the organization's only owner? Leaving would leave it without one, which the
+ * server refuses (409 `last_owner`). Unknown (list not read yet, or longer than one page) is no.
+ */
+function soleOwner(view: OrgView): boolean {
+  if (view.role !== "owner" || !view.members || view.membersTruncated) return false;
+  return view.members.filter((m) => m.role === "owner").length <= 1;
+}
+
+/** Leaving: the last owner's button is disabled and says why; another owner appearing live enables it. */
+function leaveCard(view: OrgView): TemplateResult {
+  const blocked = soleOwner(view);
+  return html`<section class="card card--danger" aria-labelledby="leave-title">
+    <h2 id="leave-title">Leave ${view.name}</h2>
+    ${
+      blocked
+        ? html`<p class="muted" id="leave-blocked" data-testid="leave-blocked">
+            You are the last owner: name another owner or delete the organization before you leave.
+          </p>`
+        : html`<p class="muted">You lose access at once. An organization keeps at least one owner.</p>`
+    }
+    <button
+      type="button"
+      class="button button--danger"
+      ?disabled=${blocked}
+      aria-describedby=${blocked ? "leave-blocked" : nothing}
+      @click=${() => leave(view)}
+      data-testid="leave"
+    >
+      Leave organization
+    </button>
+  </section>`;
 }
 
 function memberTable(view: OrgView, owner: boolean): TemplateResult {
