@@ -5,6 +5,7 @@ import { can } from "./permissions.js";
 import { href, navigate, startRouter } from "./router.js";
 import { api, attempt, forgetSession, loadMe, rememberToken, report, setSignedOutHandler } from "./session.js";
 import { type Route, setRenderer, state, update } from "./store.js";
+import { accountPage, loadAccount } from "./views/account.js";
 import { apiKeysPage } from "./views/api-keys.js";
 import { auditPage } from "./views/audit.js";
 import { authPage } from "./views/auth.js";
@@ -30,6 +31,8 @@ function page(): TemplateResult {
       return shell(orgsPage(), handlers);
     case "invite":
       return shell(invitePage(), handlers);
+    case "account":
+      return shell(accountPage(), handlers);
     case "org":
       return shell(orgPage(route), handlers);
     default:
@@ -68,6 +71,8 @@ const ownersOnly = (title: string) =>
 
 /** Follows the address: guards, the open organization's stream, focus on the new heading. */
 function enter(route: Route): void {
+  // A sign-in's MFA step belongs to the sign-in page.
+  if (route.page !== "signin") state.mfaStep = undefined;
   if (!state.user) {
     if (route.page === "invite") void loadInvitation(route.token);
     else if (route.page !== "signin" && route.page !== "signup") {
@@ -84,6 +89,7 @@ function enter(route: Route): void {
   } else {
     closeOrg();
     if (route.page === "invite") void loadInvitation(route.token);
+    if (route.page === "account") void loadAccount();
   }
   // Screen readers hear the new page's title; keyboard focus starts from it.
   requestAnimationFrame(() => document.querySelector<HTMLElement>("main h1")?.focus({ preventScroll: true }));

@@ -13,6 +13,7 @@ export function parse(url: URL): Route {
   if (first === "signin" && parts.length === 1) return { page: "signin", next };
   if (first === "signup" && parts.length === 1)
     return { page: "signup", next, email: url.searchParams.get("email") ?? undefined };
+  if (first === "account" && parts.length === 1) return { page: "account" };
   if (first === "invite" && second && parts.length === 2) return { page: "invite", token: second };
   if (first === "orgs" && second && UUID.test(second) && parts.length <= 3) {
     const section = (third ?? "projects") as Section;
@@ -39,6 +40,8 @@ export function href(route: Route): string {
       return `/orgs/${route.orgId}/${route.section}`;
     case "invite":
       return `/invite/${encodeURIComponent(route.token)}`;
+    case "account":
+      return "/account";
   }
 }
 

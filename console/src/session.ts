@@ -28,6 +28,7 @@ export async function loadMe(): Promise<boolean> {
   try {
     const me = await client.auth.me();
     state.user = me.user;
+    state.mfaEnabled = me.mfaEnabled;
     state.orgs = me.orgs.map((o) => ({ id: o.id, name: o.name, role: o.role }));
     return true;
   } catch (error) {
@@ -44,6 +45,9 @@ export function forgetSession(message?: string): void {
   localStorage.removeItem(TOKEN_KEY);
   client = new OrgwireClient({ url: location.origin });
   state.user = undefined;
+  state.mfaEnabled = undefined;
+  state.account = undefined;
+  state.mfaStep = undefined;
   state.orgs = [];
   onSignedOut?.();
   if (message) notify("info", message);

@@ -9,8 +9,11 @@ import type {
   OrgRole,
   Project,
   ProjectMember,
+  RecoveryCodes,
   Resource,
+  Session,
   SubscriptionStatus,
+  TotpEnrolment,
   User,
 } from "../../client-sdk/src/index.js";
 
@@ -24,6 +27,7 @@ export type Route =
   | { page: "orgs" }
   | { page: "org"; orgId: string; section: Section }
   | { page: "invite"; token: string }
+  | { page: "account" }
   | { page: "not-found" };
 
 export interface OrgSummary {
@@ -68,6 +72,27 @@ export interface OrgView {
   generations: Map<string, number>;
 }
 
+/** The account page: MFA enrolment, the sessions. Dropped at sign-out. */
+export interface AccountView {
+  /** An enrolment started and not yet confirmed: the secret, shown until confirmed. */
+  enrolment?: TotpEnrolment;
+  /** Codes just issued at confirmation, shown this once. */
+  recoveryCodes?: RecoveryCodes["recoveryCodes"];
+  sessions?: Session[];
+  /** The list has more than one page: what it shows is not every session. */
+  sessionsTruncated?: boolean;
+  /** Turning MFA off: with a recovery code instead of an app code. */
+  disableWithRecovery?: boolean;
+}
+
+/** The MFA step of a sign-in: the password was right, a code is asked for. */
+export interface MfaStep {
+  challenge: string;
+  expiresAt: string;
+  /** Asks for a recovery code instead of an app code. */
+  recovery: boolean;
+}
+
 export interface Notice {
   kind: "info" | "error";
   text: string;
@@ -78,7 +103,12 @@ export interface State {
   /** Until the stored token has been checked. */
   booting: boolean;
   user?: User;
+  /** Whether the signed-in user has MFA on (from `GET /v1/me`). */
+  mfaEnabled?: boolean;
   orgs: OrgSummary[];
+  account?: AccountView;
+  /** Set between a right password and the code, at sign-in. */
+  mfaStep?: MfaStep;
   org?: OrgView;
   live: { status: SubscriptionStatus; seq?: number };
   /** Why the open organization is gone (revoked, refused): an alert instead of its data. */

@@ -1,7 +1,8 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { href } from "../router.js";
 import { api, attempt, formValues } from "../session.js";
-import { state } from "../store.js";
+import { state, update } from "../store.js";
+import { mfaStepForm } from "./mfa-step.js";
 import { notices } from "./shell.js";
 
 /** Sign-in and sign-up; `done` runs once the session exists. */
@@ -20,7 +21,15 @@ export function authPage(done: (next?: string) => void, dismissLost: () => void)
         : api().auth.login({ email: get("email"), password: get("password") }),
     );
     button.disabled = false;
-    if (result) done(route.next);
+    if (!result) return;
+    if ("mfaRequired" in result) {
+      // The password was right; the session comes with the second factor.
+      state.mfaStep = { challenge: result.challenge, expiresAt: result.expiresAt, recovery: false };
+      update();
+      requestAnimationFrame(() => document.querySelector<HTMLElement>("[data-testid=mfa-code]")?.focus());
+      return;
+    }
+    done(route.next);
   };
 
   const other = signup
@@ -30,9 +39,14 @@ export function authPage(done: (next?: string) => void, dismissLost: () => void)
   return html`<div class="centered">
     <main id="main" class="card card--auth" tabindex="-1">
       <p class="brand brand--big"><img src="/favicon.svg" alt="" width="32" height="32" /> Orgwire</p>
-      <h1 tabindex="-1">${signup ? "Create your account" : "Sign in"}</h1>
+      <h1 tabindex="-1">${signup ? "Create your account" : state.mfaStep ? "Two-factor authentication" : "Sign in"}</h1>
       ${notices(dismissLost)}
-      <form class="form" @submit=${submit} data-testid=${signup ? "signup-form" : "signin-form"}>
+      ${!signup && state.mfaStep ? mfaStepForm(state.mfaStep, () => done(route.next)) : credentials()}
+    </main>
+  </div>`;
+
+  function credentials(): TemplateResult {
+    return html`<form class="form" @submit=${submit} data-testid=${signup ? "signup-form" : "signin-form"}>
         ${
           signup
             ? html`<label class="field"
@@ -62,7 +76,6 @@ export function authPage(done: (next?: string) => void, dismissLost: () => void)
         ${signup ? html`<p class="hint" id="password-hint">At least 10 characters.</p>` : nothing}
         <button type="submit" class="button button--primary">${signup ? "Create account" : "Sign in"}</button>
       </form>
-      <p class="muted">${other}</p>
-    </main>
-  </div>`;
+      <p class="muted">${other}</p>`;
+  }
 }

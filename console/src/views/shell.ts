@@ -103,6 +103,13 @@ export function shell(page: TemplateResult, handlers: { signOut: () => void; dis
         <a class="brand" href="/"><img src="/favicon.svg" alt="" width="24" height="24" /> Orgwire</a>
         <span class="topbar__org">${state.org ? state.org.name : nothing}</span>
         ${liveIndicator()}
+        <a
+          class="topbar__account"
+          href=${href({ page: "account" })}
+          aria-current=${state.route.page === "account" ? "page" : nothing}
+          data-testid="account-link"
+          >Account</a
+        >
       </header>
       ${sidebar(handlers.signOut)}
       <main id="main" tabindex="-1" class="main">${notices(handlers.dismissLost)} ${page}</main>
