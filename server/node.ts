@@ -110,6 +110,12 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const auth = authModule({
     ...deps,
     mfaKey: await loadMfaKey(config, log),
+    // MFA turned on or off is an event in each org of the member (and may revoke their sockets).
+    onMfaChanged: async (scope, enabled) => {
+      for (const { orgId, err } of await members.service.recordMfaChange(scope, enabled)) {
+        log.error({ err, orgId, userId: scope.actor.userId }, "member.mfa_changed not recorded");
+      }
+    },
     orgsOfUser: async (userId) =>
       (await listOrgsOfUser(db, userId, { limit: 1000 })).map((o) => ({ id: o.id, name: o.name, role: o.role })),
   });

@@ -75,7 +75,15 @@ describe("audit export limits", () => {
     const { owner, orgId } = await orgWithLargeLog(entries);
     const service = createAuditLogsService({ db: node().db, sink: { committed: async () => {} } });
     const actor = { type: "user", userId: owner.user.id, email: owner.email, sessionId: "s" } as const;
-    const access = { orgId, role: "owner", userId: owner.user.id, audit: true, isApiKey: false } as const;
+    const access = {
+      orgId,
+      role: "owner",
+      userId: owner.user.id,
+      audit: true,
+      isApiKey: false,
+      mfaEnabled: false,
+      mfaMissing: false,
+    } as const;
     const context = { ip: null, userAgent: null, requestId: null };
     // Both page queries: one index branch (no filter), and branches merged (a prefix filter).
     for (const filters of [{}, { action: "org.*" }]) {

@@ -343,7 +343,15 @@ describe("audit log", () => {
     await addMember(A().db, org.id, ops.user.id, "owner");
     const service = createAuditLogsService({ db: A().db, sink: { committed: async () => {} } });
     const actor = { type: "user", userId: ops.user.id, email: ops.email, sessionId: "s" } as const;
-    const access = { orgId: org.id, role: "owner", userId: ops.user.id, audit: true, isApiKey: false } as const;
+    const access = {
+      orgId: org.id,
+      role: "owner",
+      userId: ops.user.id,
+      audit: true,
+      isApiKey: false,
+      mfaEnabled: false,
+      mfaMissing: false,
+    } as const;
     const chunks = service.exportChunks({ actor, context: { ip: null, userAgent: null, requestId: "cut" } }, access, {
       format: "csv",
     });

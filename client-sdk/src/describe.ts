@@ -30,6 +30,8 @@ export function describeEvent(event: OrgEvent): string {
       return `${who} changed ${event.data.userId} from ${event.data.from} to ${event.data.to}`;
     case "member.removed":
       return event.data.reason === "left" ? `${event.data.userId} left` : `${who} removed ${event.data.userId}`;
+    case "member.mfa_changed":
+      return `${who} turned MFA ${event.data.enabled ? "on" : "off"}`;
     case "project.created":
     case "project.updated":
     case "project.deleted":

@@ -61,6 +61,8 @@ export class ManagerPool {
 const TERMINAL_HANDSHAKE = new Map([
   ["unauthenticated", 401],
   ["forbidden", 403],
+  // The org requires MFA the member has not turned on: retrying changes nothing until they enrol.
+  ["mfa_required", 403],
 ]);
 
 /**

@@ -23,6 +23,8 @@ export function lostMessage(orgName: string, reason: RevocationReason | "forbidd
       return "Your session ended. Sign in again.";
     case "api_key_revoked":
       return `Your access to ${orgName} was revoked.`;
+    case "mfa_required":
+      return `${orgName} requires MFA: turn it on in your account, then open it again.`;
     case "forbidden":
       return `You don't have access to ${orgName}.`;
   }
@@ -72,6 +74,8 @@ export function describe(event: OrgEvent, name: (userId: string) => string): str
       return `changed ${name(event.data.userId)} from ${event.data.from} to ${event.data.to}`;
     case "member.removed":
       return event.data.reason === "left" ? `${name(event.data.userId)} left` : `removed ${name(event.data.userId)}`;
+    case "member.mfa_changed":
+      return `${name(event.data.userId)} turned MFA ${event.data.enabled ? "on" : "off"}`;
     case "project.created":
       return `created project ${event.data.name}`;
     case "project.updated":

@@ -23,6 +23,10 @@ export interface Access {
   audit: boolean;
   /** API keys never manage API keys, delete the org, nor change the audit retention. */
   isApiKey: boolean;
+  /** The principal (the user; for an API key, its creator) has MFA on. */
+  mfaEnabled: boolean;
+  /** The org requires MFA and this caller, a person, has none: 403 `mfa_required` on most routes. */
+  mfaMissing: boolean;
 }
 
 export function can(access: Pick<Access, "role" | "isApiKey" | "audit">, permission: Permission): boolean {

@@ -9,6 +9,7 @@ import {
   totpEnrolment,
 } from "../../client-sdk/src/contract/index.js";
 import { pageQuery } from "../core/paging.js";
+import { userScope } from "../http/context.js";
 import { bearer, idParam, jsonBody, noContent, responses } from "../http/openapi.js";
 import { createRouter } from "../http/router.js";
 import type { AccountService } from "./account.service.js";
@@ -42,14 +43,14 @@ export function accountRoutes(service: AccountService, authenticator: TokenAuthe
       path: "/me/mfa/totp/confirm",
       operationId: "confirmTotp",
       summary: "Turn TOTP MFA on",
-      description: `Confirms the enrolment with a code from the app and turns MFA on: from now on login asks for a code. Answers 10 single-use recovery codes, shown this once (only their hashes are kept). A wrong code is 403 \`invalid_credentials\` and counts toward the account's login limit (429). 409 \`conflict\` without a pending enrolment. ${SESSION_ONLY}`,
+      description: `Confirms the enrolment with a code from the app and turns MFA on: from now on login asks for a code. Recorded as \`member.mfa_changed\` in each organization of the caller (owners see it). Answers 10 single-use recovery codes, shown this once (only their hashes are kept). A wrong code is 403 \`invalid_credentials\` and counts toward the account's login limit (429). 409 \`conflict\` without a pending enrolment. ${SESSION_ONLY}`,
       tags: ["auth"],
       security: bearer,
       middleware: [sessionOnly],
       request: jsonBody(confirmTotpBody),
       responses: responses(200, recoveryCodes, "MFA is on; the recovery codes", [409, 429]),
     }),
-    async (c) => c.json(await service.confirmTotp(c.var.user, c.req.valid("json")), 200),
+    async (c) => c.json(await service.confirmTotp(userScope(c), c.req.valid("json")), 200),
   );
 
   app.openapi(
@@ -58,7 +59,7 @@ export function accountRoutes(service: AccountService, authenticator: TokenAuthe
       path: "/me/mfa/totp",
       operationId: "disableTotp",
       summary: "Turn TOTP MFA off",
-      description: `Turns MFA off with \`{code}\` (from the app) or \`{recoveryCode}\`, exactly one; the secret and the recovery codes are deleted. A wrong code is 403 \`invalid_credentials\` and counts toward the account's login limit (429). 409 \`conflict\` when MFA is not on. ${SESSION_ONLY}`,
+      description: `Turns MFA off with \`{code}\` (from the app) or \`{recoveryCode}\`, exactly one; the secret and the recovery codes are deleted. Recorded as \`member.mfa_changed\` in each organization of the caller; where one requires MFA, the caller's live subscriptions are revoked on every node (\`mfa_required\`) before this answers. A wrong code is 403 \`invalid_credentials\` and counts toward the account's login limit (429). 409 \`conflict\` when MFA is not on. ${SESSION_ONLY}`,
       tags: ["auth"],
       security: bearer,
       middleware: [sessionOnly],
@@ -66,7 +67,7 @@ export function accountRoutes(service: AccountService, authenticator: TokenAuthe
       responses: noContent("MFA is off", [409, 429]),
     }),
     async (c) => {
-      await service.disableTotp(c.var.user, c.req.valid("json"));
+      await service.disableTotp(userScope(c), c.req.valid("json"));
       return c.body(null, 204);
     },
   );

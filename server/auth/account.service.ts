@@ -7,7 +7,7 @@ import type {
   TotpEnrolment,
 } from "../../client-sdk/src/contract/index.js";
 import type { Config } from "../config.js";
-import type { UserActor } from "../core/actor.js";
+import type { RequestScope, UserActor } from "../core/actor.js";
 import { AppError, notFound, unauthenticated } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { RateLimiter } from "../core/rate-limit.js";
@@ -27,6 +27,11 @@ export interface AccountServiceDeps {
   config: Pick<Config, "LOGIN_MAX_FAILURES" | "LOGIN_WINDOW_SECONDS"> & SessionLifetimeConfig;
   revocations: SessionRevocations;
   mfaCipher: MfaCipher;
+  /**
+   * Called once MFA was turned on or off (committed): records `member.mfa_changed` in each org of
+   * the user and, where an org requires MFA, revokes their sockets there before it resolves.
+   */
+  onMfaChanged?: (scope: RequestScope<UserActor>, enabled: boolean) => Promise<void>;
 }
 
 /** A wrong password or code given to confirm a change: 403, so that no client takes it for a dead session. */
@@ -34,10 +39,17 @@ const wrong = (what: string) => new AppError("invalid_credentials", `${what} is 
 
 /**
  * The signed-in user's own security: TOTP MFA, their sessions, their password. Account-only
- * changes: no org event is written. Every session revoked here has its sockets disconnected on every
+ * changes, except MFA turned on or off, which `onMfaChanged` records in each org of the user. Every session revoked here has its sockets disconnected on every
  * node (`revoked {reason: "session_revoked"}`) before the call answers, as at logout.
  */
-export function createAccountService({ db, limiter, config, revocations, mfaCipher }: AccountServiceDeps) {
+export function createAccountService({
+  db,
+  limiter,
+  config,
+  revocations,
+  mfaCipher,
+  onMfaChanged,
+}: AccountServiceDeps) {
   const limit = loginLimit(limiter, config);
   const factor = secondFactor(mfaCipher);
 
@@ -58,7 +70,8 @@ export function createAccountService({ db, limiter, config, revocations, mfaCiph
     },
 
     /** Turns MFA on with a first code; answers the recovery codes, shown this once. */
-    async confirmTotp(actor: UserActor, body: ConfirmTotpBody): Promise<RecoveryCodes> {
+    async confirmTotp(scope: RequestScope<UserActor>, body: ConfirmTotpBody): Promise<RecoveryCodes> {
+      const { actor } = scope;
       const pending = await mfa.findTotp(db, actor.userId);
       if (!pending) throw new AppError("conflict", "no enrolment in progress: start one with POST /v1/me/mfa/totp");
       if (pending.enabled_at) throw new AppError("conflict", "MFA is already on");
@@ -80,11 +93,13 @@ export function createAccountService({ db, limiter, config, revocations, mfaCiph
       if (outcome !== "wrong") await limit.succeeded(actor.email);
       if (outcome === "gone") throw new AppError("conflict", "the enrolment changed meanwhile: start it again");
       if (outcome === "wrong") throw wrong("the code");
+      await onMfaChanged?.(scope, true);
       return { recoveryCodes: codes };
     },
 
     /** Turns MFA off with a code or a recovery code. 409 when it is not on. */
-    async disableTotp(actor: UserActor, body: MfaProofBody): Promise<void> {
+    async disableTotp(scope: RequestScope<UserActor>, body: MfaProofBody): Promise<void> {
+      const { actor } = scope;
       const current = await mfa.findTotp(db, actor.userId);
       if (!current?.enabled_at) throw new AppError("conflict", "MFA is not on");
       const ok = await limit.guard(actor.email, () =>
@@ -95,6 +110,8 @@ export function createAccountService({ db, limiter, config, revocations, mfaCiph
         }),
       );
       if (!ok) throw wrong(body.code !== undefined ? "the code" : "the recovery code");
+      // Where an org requires MFA, the member's sockets there are revoked before this answers.
+      await onMfaChanged?.(scope, false);
     },
 
     async listSessions(actor: UserActor, page: { cursor?: string; limit: number }) {

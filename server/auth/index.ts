@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import type { RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
 import { accountRoutes } from "./account.routes.js";
-import { createAccountService } from "./account.service.js";
+import { type AccountServiceDeps, createAccountService } from "./account.service.js";
 import { authRoutes } from "./auth.routes.js";
 import { createAuthService, type OrgsOfUser, type SessionRevocations } from "./auth.service.js";
 import type { TokenAuthenticator } from "./authenticate.js";
@@ -20,6 +20,8 @@ export function authModule(deps: {
   orgsOfUser: OrgsOfUser;
   /** The key TOTP secrets are encrypted with (see mfa-key.ts). */
   mfaKey: Buffer;
+  /** Records MFA turned on or off in the user's orgs (see AccountServiceDeps). */
+  onMfaChanged?: AccountServiceDeps["onMfaChanged"];
 }) {
   const mfaCipher = createMfaCipher(deps.mfaKey);
   const service = createAuthService({ ...deps, mfaCipher });

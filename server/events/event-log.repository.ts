@@ -10,6 +10,7 @@ import type {
   ProjectRole,
 } from "../../client-sdk/src/contract/index.js";
 import { isOwnerOnly } from "../access/permissions.js";
+import { userHasMfa } from "../db/access-columns.js";
 import type { Executor, Trx } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import type { EventRow } from "../db/tables/events.table.js";
@@ -33,6 +34,8 @@ export interface LockedLog {
   org: OrgRow;
   /** The principal's role in the org (null for none), when a principal was named. */
   memberRole: OrgRole | null;
+  /** Whether the principal has MFA on (false when none was named). */
+  principalHasMfa: boolean;
   /** The project asked about (row undefined when it is not the org's), and the principal's role on it. */
   project?: { row: ProjectRow | undefined; role: ProjectRole | null };
 }
@@ -55,7 +58,8 @@ export type FullEvent = OrgEvent & { context: EventContext | null; hash: string;
 /**
  * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
  * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
- * deleted. The same round trip reads the org's row, the principal's role (with `principalId`),
+ * deleted. The same round trip reads the org's row, the principal's role and whether they have
+ * MFA on (with `principalId`),
  * and a project with the principal's role on it (with `projectId`): a mutation re-checks access
  * under the lock at no extra cost, and at one more round trip when it had to wait for the lock.
  */
@@ -93,6 +97,7 @@ export async function lockLogHead(
       "projects.name as project_name",
       "projects.created_at as project_created_at",
       "project_members.role as project_role",
+      userHasMfa(principalId ?? null).as("principal_has_mfa"),
       sql<Date>`date_trunc('milliseconds', now())`.as("now"),
       // The head as this statement's snapshot saw it, before any wait for the lock.
       sql<number>`(select h.seq from event_heads h where h.org_id = ${orgId})`.as("snapshot_seq"),
@@ -122,6 +127,7 @@ export async function lockLogHead(
     head: { orgId, seq: Number(row.seq), hash: row.hash, now: new Date(row.now) },
     org,
     memberRole: row.role,
+    principalHasMfa: Boolean(row.principal_has_mfa),
     project: projectId === null ? undefined : { row: projectRow, role: row.project_role },
   };
 }

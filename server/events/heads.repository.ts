@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { orgRequiresMfa } from "../db/access-columns.js";
 import type { Executor } from "../db/database.js";
 
 /*
@@ -17,17 +18,22 @@ export async function headsOf(db: Executor, orgIds: string[]): Promise<Map<strin
   return new Map(rows.map((h) => [h.org_id, Number(h.seq)]));
 }
 
-/** The heads of many orgs' logs, and whether each org is live (not deleted). */
+/** The heads of many orgs' logs, whether each org is live (not deleted) and whether it requires MFA. */
 export async function headsAndLiveness(
   db: Executor,
   orgIds: string[],
-): Promise<Map<string, { seq: number; live: boolean }>> {
+): Promise<Map<string, { seq: number; live: boolean; requireMfa: boolean }>> {
   if (orgIds.length === 0) return new Map();
   const rows = await db
     .selectFrom("event_heads")
     .innerJoin("orgs", "orgs.id", "event_heads.org_id")
-    .select(["event_heads.org_id", "event_heads.seq", "orgs.deleted_at"])
+    .select(["event_heads.org_id", "event_heads.seq", "orgs.deleted_at", orgRequiresMfa.as("require_mfa")])
     .where(sql<boolean>`event_heads.org_id = any(${orgIds}::uuid[])`)
     .execute();
-  return new Map(rows.map((h) => [h.org_id, { seq: Number(h.seq), live: h.deleted_at === null }]));
+  return new Map(
+    rows.map((h) => [
+      h.org_id,
+      { seq: Number(h.seq), live: h.deleted_at === null, requireMfa: Boolean(h.require_mfa) },
+    ]),
+  );
 }

@@ -1,6 +1,6 @@
 import type { QueryCreator } from "kysely";
 import type { EventActor, OrgRole } from "../../client-sdk/src/contract/index.js";
-import { accessFor, requirePermission } from "../access/derive.js";
+import { accessFor, type PermissionOptions, requirePermission, settingsRequireMfa } from "../access/derive.js";
 import type { Access, Permission } from "../access/permissions.js";
 import type { Actor, RequestContext } from "../core/actor.js";
 import { actorRef, principalUserId } from "../core/actor.js";
@@ -58,12 +58,19 @@ export interface OrgMutationDeps {
 
 /**
  * The unit of work of every org-scoped mutation: one transaction that locks the org's log head,
- * re-reads the actor's access under that lock (so a removal that committed first wins), runs the
+ * re-reads the actor's access under that lock (so a removal that committed first wins; MFA facts
+ * included, unless `mfaExempt`), runs the
  * change, appends its events, commits, and only then hands the events to the sink.
  */
 export function mutateOrg<T>(
   deps: OrgMutationDeps,
-  request: { actor: Actor; context: RequestContext; orgId: string; permission: Permission; projectId?: string },
+  request: {
+    actor: Actor;
+    context: RequestContext;
+    orgId: string;
+    permission: Permission;
+    projectId?: string;
+  } & PermissionOptions,
   change: (scope: OrgMutationScope) => Promise<T>,
 ): Promise<T> {
   const { actor, orgId } = request;
@@ -71,8 +78,11 @@ export function mutateOrg<T>(
   return inOrgLog(deps, orgId, actorRef(actor), request.context, lock, async (scope, locked) => {
     const memberRole = locked.memberRole;
     if (!memberRole || (actor.type === "api_key" && actor.orgId !== orgId)) throw notFound("organization");
-    const access = accessFor(actor, orgId, memberRole);
-    requirePermission(access, request.permission);
+    const access = accessFor(actor, orgId, memberRole, {
+      orgRequiresMfa: settingsRequireMfa(locked.org.settings),
+      principalHasMfa: locked.principalHasMfa,
+    });
+    requirePermission(access, request.permission, request);
     return change({ ...scope, access, project: locked.project });
   });
 }

@@ -61,10 +61,10 @@ organization's routes only.
 
 **Errors.** Every error is \`{"error": {"code", "message", "details?"}}\` with the status of its
 code: \`invalid_request\` 400 (\`details\` lists each problem with its \`path\`), \`unauthenticated\` 401,
-\`forbidden\`, \`domain_not_allowed\` and \`invalid_credentials\` 403, \`not_found\` 404,
-\`method_not_allowed\` 405 (with \`Allow\`), \`conflict\`, \`last_owner\` and \`already_member\` 409,
-\`gone\` 410, \`payload_too_large\` 413, \`unsupported_media_type\` 415, \`rate_limited\` 429 and
-\`unavailable\` 503 (both with \`Retry-After\`), \`internal\` 500.
+\`forbidden\`, \`domain_not_allowed\`, \`invalid_credentials\` and \`mfa_required\` 403, \`not_found\` 404,
+\`method_not_allowed\` 405 (with \`Allow\`), \`conflict\`, \`last_owner\`, \`already_member\` and
+\`mfa_required_for_you\` 409, \`gone\` 410, \`payload_too_large\` 413, \`unsupported_media_type\` 415,
+\`rate_limited\` 429 and \`unavailable\` 503 (both with \`Retry-After\`), \`internal\` 500.
 
 **Lists** answer \`{items, nextCursor}\`: pass \`nextCursor\` back as \`cursor\` (for the event log, as
 \`since\`) for the next page; it is \`null\` on the last one. \`limit\` is 1 to 500, 50 by default.
@@ -72,7 +72,8 @@ code: \`invalid_request\` 400 (\`details\` lists each problem with its \`path\`)
 **Live events.** Connect Socket.IO to the namespace \`/orgs/{orgId}\` with the websocket transport and
 \`auth: {token, since?}\`. With \`since\`, the events after that \`seq\` are replayed first; then
 \`ready {orgId, role, seq}\`, then each \`event\` as it commits, in \`seq\` order. \`revoked {orgId,
-reason}\` ends the subscription when the caller's access ends.`;
+reason}\` ends the subscription when the caller's access ends (\`mfa_required\`: the organization requires
+MFA the member has not turned on; a handshake is then refused with that message).`;
 
 /**
  * Answers that get a name under components.schemas (so generated clients name their types, and the

@@ -39,11 +39,12 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponseSpec> = {
   403: {
     name: "Forbidden",
     description:
-      "The caller may not do this: their role (or their API key's) lacks the permission, the route needs a user session rather than an API key, (`domain_not_allowed`) the organization does not accept members from that email domain, or (`invalid_credentials`) the password or MFA code given to confirm an account change is wrong (the session itself is fine).",
+      "The caller may not do this: their role (or their API key's) lacks the permission, the route needs a user session rather than an API key, (`domain_not_allowed`) the organization does not accept members from that email domain, (`invalid_credentials`) the password or MFA code given to confirm an account change is wrong (the session itself is fine), or (`mfa_required`) the organization requires MFA and the caller, signed in as a user, has not turned it on (reading the organization and leaving it stay open; API keys are not affected).",
     examples: {
       forbidden: "your role (viewer) may not do this",
       domain_not_allowed: "this organization does not accept members from example.org",
       invalid_credentials: "the code is wrong",
+      mfa_required: "this organization requires MFA: turn it on (POST /v1/me/mfa/totp), then try again",
     },
   },
   404: {
@@ -55,11 +56,13 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponseSpec> = {
   409: {
     name: "Conflict",
     description:
-      "The change conflicts with the current state: a duplicate, or a step out of turn such as confirming MFA with no enrolment started (`conflict`), the last owner leaving or demoted (`last_owner`), or someone who is already a member (`already_member`).",
+      "The change conflicts with the current state: a duplicate, or a step out of turn such as confirming MFA with no enrolment started (`conflict`), the last owner leaving or demoted (`last_owner`), someone who is already a member (`already_member`), or an owner without MFA requiring it of the organization (`mfa_required_for_you`).",
     examples: {
       conflict: "a pending invitation for this email exists; resend or revoke it",
       last_owner: "an organization needs at least one owner",
       already_member: "this person is already a member of the organization",
+      mfa_required_for_you:
+        "turn MFA on for your own account first (POST /v1/me/mfa/totp): requiring it without would lock you out",
     },
   },
   410: {

@@ -1,4 +1,4 @@
-import { accessFor, requirePermission } from "../access/derive.js";
+import { accessFor, type PermissionOptions, requirePermission } from "../access/derive.js";
 import type { Access, Permission } from "../access/permissions.js";
 import { type Actor, principalUserId } from "../core/actor.js";
 import { notFound } from "../core/errors.js";
@@ -12,8 +12,8 @@ import { roleInLiveOrg, rolesOfPairs } from "./members.repository.js";
 export async function loadAccess(db: Executor, actor: Actor, orgId: string): Promise<Access | undefined> {
   if (actor.type === "api_key" && actor.orgId !== orgId) return undefined;
   const userId = principalUserId(actor);
-  const role = await roleInLiveOrg(db, orgId, userId);
-  return role && accessFor(actor, orgId, role);
+  const standing = await roleInLiveOrg(db, orgId, userId);
+  return standing && accessFor(actor, orgId, standing.role, standing);
 }
 
 /** `loadAccess` for many (actor, org) pairs in one round trip, answered in the same order. */
@@ -22,21 +22,30 @@ export async function loadAccessOfMany(
   requests: { actor: Actor; orgId: string }[],
 ): Promise<(Access | undefined)[]> {
   const eligible = requests.filter(({ actor, orgId }) => actor.type === "user" || actor.orgId === orgId);
-  const roles = await rolesOfPairs(
+  const standings = await rolesOfPairs(
     db,
     eligible.map(({ actor, orgId }) => ({ orgId, userId: principalUserId(actor) })),
   );
   return requests.map(({ actor, orgId }) => {
     if (actor.type === "api_key" && actor.orgId !== orgId) return undefined;
-    const role = roles.get(`${orgId} ${principalUserId(actor)}`);
-    return role && accessFor(actor, orgId, role);
+    const standing = standings.get(`${orgId} ${principalUserId(actor)}`);
+    return standing && accessFor(actor, orgId, standing.role, standing);
   });
 }
 
-/** 404 when the org is invisible to the actor, 403 when visible but the permission is missing. */
-export async function authorize(db: Executor, actor: Actor, orgId: string, permission: Permission): Promise<Access> {
+/**
+ * 404 when the org is invisible to the actor, 403 `mfa_required` when it requires MFA they lack
+ * (unless `mfaExempt`), 403 when visible but the permission is missing.
+ */
+export async function authorize(
+  db: Executor,
+  actor: Actor,
+  orgId: string,
+  permission: Permission,
+  options: PermissionOptions = {},
+): Promise<Access> {
   const access = await loadAccess(db, actor, orgId);
   if (!access) throw notFound("organization");
-  requirePermission(access, permission);
+  requirePermission(access, permission, options);
   return access;
 }

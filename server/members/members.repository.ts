@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
+import { orgRequiresMfa, userHasMfa } from "../db/access-columns.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
 
@@ -68,38 +69,70 @@ export async function deleteMembership(db: Executor, orgId: string, userId: stri
   return row?.role;
 }
 
+/** A member's role, with the two MFA facts read in the same row (see access/derive.ts). */
+export interface MemberStanding {
+  role: OrgRole;
+  orgRequiresMfa: boolean;
+  principalHasMfa: boolean;
+}
+
+const standingColumns = [
+  "memberships.role",
+  orgRequiresMfa.as("org_requires_mfa"),
+  userHasMfa(sql.ref("memberships.user_id")).as("principal_has_mfa"),
+] as const;
+
+const toStanding = (r: { role: OrgRole; org_requires_mfa: boolean; principal_has_mfa: boolean }): MemberStanding => ({
+  role: r.role,
+  orgRequiresMfa: Boolean(r.org_requires_mfa),
+  principalHasMfa: Boolean(r.principal_has_mfa),
+});
+
 /**
- * The roles of many (org, user) pairs at once, in live orgs: the socket handshakes of a reconnect
- * storm are checked in one round trip. Keyed `${orgId} ${userId}`; absent means no access.
+ * The standings of many (org, user) pairs at once, in live orgs: the socket handshakes of a
+ * reconnect storm are checked in one round trip. Keyed `${orgId} ${userId}`; absent means no access.
  */
 export async function rolesOfPairs(
   db: Executor,
   pairs: { orgId: string; userId: string }[],
-): Promise<Map<string, OrgRole>> {
+): Promise<Map<string, MemberStanding>> {
   if (pairs.length === 0) return new Map();
   const orgIds = pairs.map((p) => p.orgId);
   const userIds = pairs.map((p) => p.userId);
   const rows = await db
     .selectFrom("memberships")
     .innerJoin("orgs", "orgs.id", "memberships.org_id")
-    .select(["memberships.org_id", "memberships.user_id", "memberships.role"])
+    .select(["memberships.org_id", "memberships.user_id", ...standingColumns])
     .where(
       sql<boolean>`(memberships.org_id, memberships.user_id) in (select * from unnest(${orgIds}::uuid[], ${userIds}::uuid[]))`,
     )
     .where("orgs.deleted_at", "is", null)
     .execute();
-  return new Map(rows.map((r) => [`${r.org_id} ${r.user_id}`, r.role]));
+  return new Map(rows.map((r) => [`${r.org_id} ${r.user_id}`, toStanding(r)]));
 }
 
-/** A user's role in an org that is not deleted; undefined without a membership. */
-export async function roleInLiveOrg(db: Executor, orgId: string, userId: string): Promise<OrgRole | undefined> {
+/** A user's standing in an org that is not deleted; undefined without a membership. */
+export async function roleInLiveOrg(db: Executor, orgId: string, userId: string): Promise<MemberStanding | undefined> {
   const row = await db
     .selectFrom("memberships")
     .innerJoin("orgs", "orgs.id", "memberships.org_id")
-    .select("memberships.role")
+    .select(standingColumns)
     .where("memberships.org_id", "=", orgId)
     .where("memberships.user_id", "=", userId)
     .where("orgs.deleted_at", "is", null)
     .executeTakeFirst();
-  return row?.role;
+  return row && toStanding(row);
+}
+
+/** The live orgs a user belongs to (to record an account change, such as MFA, in each). */
+export async function liveOrgIdsOfUser(db: Executor, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("orgs", "orgs.id", "memberships.org_id")
+    .select("memberships.org_id")
+    .where("memberships.user_id", "=", userId)
+    .where("orgs.deleted_at", "is", null)
+    .orderBy("memberships.org_id")
+    .execute();
+  return rows.map((r) => r.org_id);
 }

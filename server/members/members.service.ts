@@ -1,10 +1,10 @@
 import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
-import type { Actor, RequestScope } from "../core/actor.js";
+import type { Actor, RequestScope, UserActor } from "../core/actor.js";
 import { AppError, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import type { Db } from "../db/database.js";
-import { type EventSink, type MutationScope, mutateOrg } from "../events/unit-of-work.js";
+import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsOutsider } from "../events/unit-of-work.js";
 import * as repo from "./members.repository.js";
 
 /**
@@ -26,8 +26,41 @@ export function toMember(r: repo.MemberRecord): Member {
 /** Whether this DELETE is the caller leaving (any member may) rather than removing someone. */
 export const isSelf = (actor: Actor, userId: string) => actor.type === "user" && actor.userId === userId;
 
+/** Orgs whose `member.mfa_changed` is recorded at once (each is its own transaction). */
+const MFA_EVENTS_AT_ONCE = 8;
+
 export function createMembersService({ db, sink, removalHooks = [] }: MembersServiceDeps) {
   return {
+    /**
+     * A member turned MFA on or off: `member.mfa_changed` in each org they belong to, one mutation
+     * per org (an org's lock, its own seq). Turning it off where an org requires MFA revokes their
+     * sockets there, acknowledged before this resolves. Answers the orgs where it failed.
+     */
+    async recordMfaChange({ actor, context }: RequestScope<UserActor>, enabled: boolean) {
+      const orgIds = await repo.liveOrgIdsOfUser(db, actor.userId);
+      const failed: { orgId: string; err: unknown }[] = [];
+      for (let i = 0; i < orgIds.length; i += MFA_EVENTS_AT_ONCE) {
+        const batch = orgIds.slice(i, i + MFA_EVENTS_AT_ONCE);
+        const results = await Promise.allSettled(
+          batch.map((orgId) =>
+            // As the member, whatever the org requires: the change concerns their own account.
+            mutateOrgAsOutsider({ db, sink }, { actor, context, orgId }, async ({ record }, role) => {
+              if (!role) return; // left meanwhile
+              await record({
+                type: "member.mfa_changed",
+                target: { type: "user", id: actor.userId },
+                data: { userId: actor.userId, enabled },
+              });
+            }),
+          ),
+        );
+        results.forEach((r, j) => {
+          if (r.status === "rejected") failed.push({ orgId: batch[j] as string, err: r.reason });
+        });
+      }
+      return failed;
+    },
+
     async list(access: Access, page: { limit: number; cursor?: string }) {
       const rows = await repo.listMembers(db, access.orgId, {
         limit: page.limit + 1,
@@ -60,7 +93,8 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
       const leaving = isSelf(actor, userId);
       await mutateOrg(
         { db, sink },
-        { actor, context, orgId, permission: leaving ? "org.read" : "org.manage" },
+        // Leaving stays open to a member without the MFA the org requires.
+        { actor, context, orgId, permission: leaving ? "org.read" : "org.manage", mfaExempt: leaving },
         async (scope) => {
           const { trx, record } = scope;
           // Delete first (one round trip); if that took the last owner, throwing rolls it back.

@@ -54,10 +54,11 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       operationId: "getOrg",
       summary: "Get an organization",
       description:
-        "The organization, the caller's role in it, its settings and creation time. Guests see `{id, name, role}` only.",
+        "The organization, the caller's role in it, its settings and creation time. Guests see `{id, name, role}` only, and so does a member without MFA when the organization requires it (`settings.authentication.requireMfa`): this route and leaving are all such a member may do, every other route of the organization answers 403 `mfa_required`.",
       tags: ["orgs"],
       security: bearer,
-      middleware: [anyToken, orgAccess(deps.db, "org.read")],
+      // Open to a member without the MFA the org requires: their client can say why they are stopped.
+      middleware: [anyToken, orgAccess(deps.db, "org.read", { mfaExempt: true })],
       request: { params: orgParams },
       responses: responses(200, org, "the organization; guests see name and role only"),
     }),
@@ -71,13 +72,13 @@ export function orgsRoutes(service: OrgsService, deps: { db: Db; authenticator: 
       operationId: "updateOrg",
       summary: "Update an organization",
       description:
-        "Renames the organization and/or replaces settings objects: each object named (`preferences`, `notifications`, `authentication`) is replaced whole, the others are kept. Owners; `settings.auditRetentionDays` only by an owner signed in as a user (an API key gets 403).",
+        "Renames the organization and/or replaces settings objects: each object named (`preferences`, `notifications`, `authentication`) is replaced whole, the others are kept. Owners; `settings.auditRetentionDays` only by an owner signed in as a user (an API key gets 403). Turning `settings.authentication.requireMfa` on takes effect at once: every member without MFA gets 403 `mfa_required` on the organization's routes and their live subscriptions are revoked on every node (`mfa_required`) before this answers; an owner without MFA themselves gets 409 `mfa_required_for_you` instead. API keys are not affected.",
       tags: ["orgs"],
       security: bearer,
       // The service checks access under the org's lock; the early check runs only for bad input.
       middleware: [anyToken, orgAccessBeforeInputErrors(deps.db, "org.manage")],
       request: { params: orgParams, ...jsonBody(updateOrgBody) },
-      responses: responses(200, org, "the updated organization"),
+      responses: responses(200, org, "the updated organization", [409]),
     }),
     async (c) => c.json(await service.update(requestScope(c), c.req.valid("param").orgId, c.req.valid("json")), 200),
   );

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { CreateOrgBody, Org, UpdateOrgBody } from "../../client-sdk/src/contract/index.js";
+import { settingsRequireMfa } from "../access/derive.js";
 import { type Access, can } from "../access/permissions.js";
 import type { Config } from "../config.js";
 import type { RequestScope, UserActor } from "../core/actor.js";
-import { forbidden, notFound } from "../core/errors.js";
+import { AppError, forbidden, notFound } from "../core/errors.js";
 import { decodeKeyset, keysetKey, toPage } from "../core/paging.js";
 import { enforceLimit, type RateLimiter } from "../core/rate-limit.js";
 import type { Db } from "../db/database.js";
@@ -19,13 +20,14 @@ export interface OrgsServiceDeps {
   config: Pick<Config, "ORGS_PER_USER_PER_HOUR">;
 }
 
-/** Guests see the name and their role only (docs/access.md). */
+/** Guests, and members without the MFA the org requires, see the name and their role only (docs/access.md). */
 export function toOrg(
   row: Pick<OrgRow, "id" | "name" | "settings" | "created_at">,
-  access: Pick<Access, "role" | "isApiKey" | "audit">,
+  access: Pick<Access, "role" | "isApiKey" | "audit"> & Partial<Pick<Access, "mfaMissing">>,
 ): Org {
   const base = { id: row.id, name: row.name, role: access.role };
-  if (!can(access, "org.read_all")) return base;
+  // A member without the MFA the org requires sees what a guest sees, whatever their role.
+  if (!can(access, "org.read_all") || access.mfaMissing) return base;
   return { ...base, settings: row.settings, createdAt: row.created_at.toISOString() };
 }
 
@@ -86,6 +88,18 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
             );
           }
           const settings = body.settings ? { ...current.settings, ...body.settings } : undefined;
+          // Nobody locks themselves out: an owner turns the requirement on only with MFA of their own.
+          if (
+            settingsRequireMfa(settings) &&
+            !settingsRequireMfa(current.settings) &&
+            !access.isApiKey &&
+            !access.mfaEnabled
+          ) {
+            throw new AppError(
+              "mfa_required_for_you",
+              "turn MFA on for your own account first (POST /v1/me/mfa/totp): requiring it without would lock you out",
+            );
+          }
           const [row] = await write<OrgRow>(repo.updatingOrg(orgId, { name: body.name, settings }), {
             type: "org.updated",
             target: { type: "org", id: orgId },

@@ -87,7 +87,10 @@ async function checkProjectAccess(db: Db, c: Context, need: ProjectNeed): Promis
   const shaped = UUID_PATTERN.test(projectId);
   const found = await findMembershipWithProject(db, orgId, principalUserId(actor), shaped ? projectId : null);
   if (!found) throw notFound("organization");
-  const access = accessFor(actor, orgId, found.orgRole);
+  const access = accessFor(actor, orgId, found.orgRole, {
+    orgRequiresMfa: Boolean(found.orgRequiresMfa),
+    principalHasMfa: Boolean(found.principalHasMfa),
+  });
   requirePermission(access, "org.read");
   const project =
     found.id !== null && found.name !== null && found.created_at !== null

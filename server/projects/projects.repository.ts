@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { ProjectRole } from "../../client-sdk/src/contract/index.js";
+import { orgRequiresMfa, userHasMfa } from "../db/access-columns.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
 
@@ -13,7 +14,8 @@ export function insertProject(db: Executor, p: { id: string; orgId: string; name
 
 /**
  * In one round trip: `userId`'s role in the live org (no row: not a member, or no such live org),
- * the project when it is the org's, and the user's role on it. The early check of project routes.
+ * the project when it is the org's, and the user's role on it, with the org's MFA requirement and
+ * whether the user has MFA on. The early check of project routes.
  */
 export function findMembershipWithProject(db: Executor, orgId: string, userId: string, projectId: string | null) {
   return db
@@ -29,6 +31,8 @@ export function findMembershipWithProject(db: Executor, orgId: string, userId: s
     )
     .select([
       "memberships.role as orgRole",
+      orgRequiresMfa.as("orgRequiresMfa"),
+      userHasMfa(sql.ref("memberships.user_id")).as("principalHasMfa"),
       "projects.id",
       "projects.name",
       "projects.created_at",

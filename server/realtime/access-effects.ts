@@ -1,5 +1,5 @@
 import type { OrgRole, RevocationReason } from "../../client-sdk/src/contract/index.js";
-import { accessFor } from "../access/derive.js";
+import { accessFor, isMfaMissing, settingsRequireMfa } from "../access/derive.js";
 import type { FullEvent } from "../events/event-log.repository.js";
 import type { OrgNamespace, OrgSocket } from "./org-socket.js";
 import { deliveryRooms, keyRoom, projectRoom, type SocketView, socketViewOf, userRoom } from "./rooms.js";
@@ -9,7 +9,16 @@ export type AccessEffect =
   | { kind: "revoke"; scope: { userId: string } | { keyId: string } | "everyone"; reason: RevocationReason }
   | { kind: "role"; userId: string; role: OrgRole }
   | { kind: "project"; userId: string; projectId: string; member: boolean }
-  | { kind: "project_gone"; projectId: string };
+  | { kind: "project_gone"; projectId: string }
+  /** The org's settings changed: `requireMfa` is now `required` (revokes members without MFA when on). */
+  | { kind: "require_mfa"; required: boolean }
+  /** A member turned MFA on or off (off revokes them where the org requires it). */
+  | { kind: "mfa"; userId: string; enabled: boolean };
+
+/** What a stream knows of its org beyond its sockets: its MFA requirement, as of its cursor. */
+export interface OrgAccessState {
+  requireMfa: boolean;
+}
 
 export function accessEffectOf(event: FullEvent): AccessEffect | undefined {
   switch (event.type) {
@@ -31,13 +40,28 @@ export function accessEffectOf(event: FullEvent): AccessEffect | undefined {
       return { kind: "project", userId: event.data.userId, projectId: event.projectId ?? "", member: false };
     case "project.deleted":
       return { kind: "project_gone", projectId: event.projectId ?? event.target.id };
+    case "org.updated":
+      // `settings`, when present, is the whole of them after the change.
+      return event.data.settings
+        ? { kind: "require_mfa", required: settingsRequireMfa(event.data.settings) }
+        : undefined;
+    case "member.mfa_changed":
+      return { kind: "mfa", userId: event.data.userId, enabled: event.data.enabled };
     default:
       return undefined;
   }
 }
 
-/** Events whose HTTP call answers only after every node holding affected sockets applied them. */
-export const changesAccess = (event: FullEvent) => accessEffectOf(event) !== undefined;
+/**
+ * Events whose HTTP call answers only after every node holding affected sockets applied them: all
+ * with an access effect but those that can only widen access (MFA turned on, or no longer required).
+ */
+export function changesAccess(event: FullEvent): boolean {
+  const effect = accessEffectOf(event);
+  if (effect?.kind === "require_mfa") return effect.required;
+  if (effect?.kind === "mfa") return !effect.enabled;
+  return effect !== undefined;
+}
 
 /**
  * Applies an access change to an org namespace's sockets on this node: revokes (through `revoke`)
@@ -49,6 +73,7 @@ export function applyAccessEffect(
   orgId: string,
   effect: AccessEffect,
   revoke: (socket: OrgSocket, reason: RevocationReason) => void,
+  org: OrgAccessState,
 ): OrgSocket[] {
   const socketsIn = (room: string): OrgSocket[] => {
     const ids = nsp.adapter.rooms.get(room);
@@ -73,7 +98,10 @@ export function applyAccessEffect(
       for (const socket of socketsIn(userRoom(effect.userId))) {
         const view = socket.data.view;
         if (!view) continue;
-        const access = accessFor(socket.data.actor, orgId, effect.role);
+        const access = accessFor(socket.data.actor, orgId, effect.role, {
+          orgRequiresMfa: org.requireMfa,
+          principalHasMfa: view.mfaEnabled,
+        });
         rescope(socket, socketViewOf(access, view.projectIds));
       }
       return [];
@@ -96,8 +124,30 @@ export function applyAccessEffect(
         rescope(socket, { ...view, projectIds });
       }
       return [];
+    case "require_mfa": {
+      org.requireMfa = effect.required;
+      if (!effect.required) return [];
+      const sockets = [...nsp.sockets.values()].filter((s) => s.data.view && lacksMfa(s, org, s.data.view.mfaEnabled));
+      for (const socket of sockets) revoke(socket, "mfa_required");
+      return sockets;
+    }
+    case "mfa": {
+      const revoked: OrgSocket[] = [];
+      for (const socket of socketsIn(userRoom(effect.userId))) {
+        const view = socket.data.view;
+        if (!view) continue;
+        socket.data.view = { ...view, mfaEnabled: effect.enabled };
+        if (lacksMfa(socket, org, effect.enabled)) revoked.push(socket);
+      }
+      for (const socket of revoked) revoke(socket, "mfa_required");
+      return revoked;
+    }
   }
 }
+
+/** The org's MFA requirement shuts this socket out (never an API key's: keys are not people). */
+const lacksMfa = (socket: OrgSocket, org: OrgAccessState, principalHasMfa: boolean) =>
+  isMfaMissing(socket.data.actor.type === "api_key", { orgRequiresMfa: org.requireMfa, principalHasMfa });
 
 /** Moves a socket from its old view's delivery rooms to the new view's. */
 function rescope(socket: OrgSocket, view: SocketView): void {

@@ -193,7 +193,10 @@ export async function createRealtimeHub(deps: HubDeps) {
             const actor = await tokens.resolve(parsed.data.token);
             if (!actor) return "unauthenticated" as const;
             const orgId = name.slice("/orgs/".length);
-            if (!(await handshakeAccess.run({ actor, orgId }))) return "forbidden" as const;
+            const access = await handshakeAccess.run({ actor, orgId });
+            if (!access) return "forbidden" as const;
+            // Current state: a member who has just enrolled is let in at once.
+            if (access.mfaMissing) return "mfa_required" as const;
             return { orgId, actor };
           })
         : ("unauthenticated" as const);

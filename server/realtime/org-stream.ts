@@ -9,7 +9,7 @@ import {
   projectEvent,
   WHOLE_LOG,
 } from "../events/event-log.repository.js";
-import { accessEffectOf, applyAccessEffect } from "./access-effects.js";
+import { accessEffectOf, applyAccessEffect, type OrgAccessState } from "./access-effects.js";
 import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
 import type { OrgNamespace, OrgSocket } from "./org-socket.js";
 import { type Delivery, deliveryOf, RECENT_MAX_EVENTS, RecentEvents } from "./recent-events.js";
@@ -60,6 +60,8 @@ interface Backlog {
 export class OrgStream {
   /** The last seq applied to this node's sockets; -1 until the first attach reads the head. */
   delivered = -1;
+  /** The org's MFA requirement as of `delivered`: from the attach snapshot, then `org.updated`. */
+  readonly org: OrgAccessState = { requireMfa: false };
   #queue: Promise<void> = Promise.resolve();
   /** Sockets whose replay runs outside the queue, by socket id, with the live events held for them. */
   readonly #replays = new Map<string, Backlog>();
@@ -151,6 +153,7 @@ export class OrgStream {
     // Everything applied so far committed before the snapshot, so delivered <= snap.head.
     if (this.delivered < 0) this.delivered = snap.head;
     else if (snap.head > this.delivered) await this.#fillTo(snap.head);
+    this.org.requireMfa = snap.orgRequiresMfa; // as of snap.head, which `delivered` now is
     const sinces = sockets.flatMap((s) =>
       s.data.since !== undefined && s.data.since < snap.head ? [s.data.since] : [],
     );
@@ -164,9 +167,10 @@ export class OrgStream {
   #admit(socket: OrgSocket, standing: AttachStanding, snap: AttachSnapshot): void {
     if (socket.disconnected) return;
     const { actor, since } = socket.data;
-    if (!standing.credentialLive || !standing.access) {
+    if (!standing.credentialLive || !standing.access || standing.access.mfaMissing) {
       // The key or session died, or access ended, between the handshake and now: the event that
-      // ended it (if any) is at or below the snapshot's head and so already applied.
+      // ended it (if any) is at or below the snapshot's head and so already applied. So does an
+      // org that now requires MFA the member lacks (`mfa_required`).
       this.#revoke(socket, lostAccessReason(actor, standing, snap.orgLive));
       return;
     }
@@ -311,7 +315,8 @@ export class OrgStream {
   async #apply(event: FullEvent, onAccessApplied?: () => void, holdBroadcast?: Promise<unknown>): Promise<void> {
     const effect = accessEffectOf(event);
     if (effect) {
-      const revoked = applyAccessEffect(this.nsp, this.orgId, effect, (socket, reason) => this.#revoke(socket, reason));
+      const revoke = (socket: OrgSocket, reason: RevocationReason) => this.#revoke(socket, reason);
+      const revoked = applyAccessEffect(this.nsp, this.orgId, effect, revoke, this.org);
       if (revoked.length > 0) await flushed(revoked);
     }
     if (onAccessApplied) {

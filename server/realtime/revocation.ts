@@ -7,7 +7,8 @@ import type { AttachStanding } from "./snapshot.js";
 export function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive: boolean): RevocationReason {
   if (!orgLive) return "org_deleted";
   if (actor.type === "api_key") return "api_key_revoked";
-  return standing.credentialLive ? "member_removed" : "session_revoked";
+  if (!standing.credentialLive) return "session_revoked";
+  return standing.access?.mfaMissing ? "mfa_required" : "member_removed";
 }
 
 /** Longest a revocation holds back the broadcast that follows it. */

@@ -26,10 +26,12 @@ export const projectRoom = (projectId: string) => `project:${projectId}`;
 export interface SocketView extends EventView {
   role: Access["role"];
   projectIds: ReadonlySet<string>;
+  /** The principal has MFA on: from the attach snapshot, then `member.mfa_changed` events. */
+  mfaEnabled: boolean;
 }
 
 export function socketViewOf(access: Access, projectIds: Iterable<string>): SocketView {
-  return { ...eventViewOf(access), role: access.role, projectIds: new Set(projectIds) };
+  return { ...eventViewOf(access), role: access.role, projectIds: new Set(projectIds), mfaEnabled: access.mfaEnabled };
 }
 
 /**

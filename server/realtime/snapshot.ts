@@ -8,7 +8,7 @@ import { rolesOfPairs } from "../members/members.repository.js";
 
 /** One attaching socket's standing, read in the batch's snapshot. */
 export interface AttachStanding {
-  /** Undefined when the credential is dead or the principal has no access. */
+  /** Undefined when the credential is dead or the principal has no access; `mfaMissing` refuses it too. */
   access: Access | undefined;
   /** False when the session or key was revoked or expired since the handshake. */
   credentialLive: boolean;
@@ -21,6 +21,8 @@ export interface AttachSnapshot {
   head: number;
   /** False when the org was deleted. */
   orgLive: boolean;
+  /** The org's `settings.authentication.requireMfa` as of `head`. */
+  orgRequiresMfa: boolean;
   /** One per actor asked about, in the same order. */
   each: AttachStanding[];
 }
@@ -69,6 +71,7 @@ export function createSnapshotReader(db: Db, loadProjectIds: ProjectIdsLoader, c
           }),
         );
         const pairs = asked.flat().flatMap((a) => (a.pair ? [a.pair] : []));
+        // Each role comes with the org's MFA requirement and whether the principal has MFA on.
         const roles = await rolesOfPairs(trx, pairs);
         const withRole = pairs.filter((p) => roles.has(`${p.orgId} ${p.userId}`));
         const projects = await loadProjectIds(trx, withRole);
@@ -76,11 +79,16 @@ export function createSnapshotReader(db: Db, loadProjectIds: ProjectIdsLoader, c
           const head = heads.get(orgId);
           const each = (asked[i] ?? []).map(({ actor, credentialLive, pair }): AttachStanding => {
             const key = pair && `${pair.orgId} ${pair.userId}`;
-            const role = key ? roles.get(key) : undefined;
-            const access = role ? accessFor(actor, orgId, role) : undefined;
+            const standing = key ? roles.get(key) : undefined;
+            const access = standing ? accessFor(actor, orgId, standing.role, standing) : undefined;
             return { access, credentialLive, projectIds: access && key ? (projects.get(key) ?? []) : [] };
           });
-          return { head: head?.seq ?? 0, orgLive: head?.live ?? false, each };
+          return {
+            head: head?.seq ?? 0,
+            orgLive: head?.live ?? false,
+            orgRequiresMfa: head?.requireMfa ?? false,
+            each,
+          };
         });
       });
 }

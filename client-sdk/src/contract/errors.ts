@@ -8,11 +8,15 @@ export const ERROR_STATUS = {
   domain_not_allowed: 403,
   /** A wrong password or MFA code given to confirm an account change (never ends the session). */
   invalid_credentials: 403,
+  /** The organization requires MFA and the caller (a person) has not turned it on. */
+  mfa_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   last_owner: 409,
   already_member: 409,
+  /** Turning `requireMfa` on without MFA yourself would lock you out. */
+  mfa_required_for_you: 409,
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -55,6 +55,8 @@ export const orgEvent = z.discriminatedUnion("type", [
   event("member.joined", { ...userRef, email: z.string(), role: orgRole }),
   event("member.role_changed", { ...userRef, from: orgRole, to: orgRole }),
   event("member.removed", { ...userRef, reason: z.enum(["removed", "left"]) }),
+  /** A member turned MFA on or off (in every org they belong to; owners only). */
+  event("member.mfa_changed", { ...userRef, enabled: z.boolean() }),
   event("project.created", { name: z.string() }),
   event("project.updated", { name: z.string() }),
   event("project.deleted", { name: z.string() }),
@@ -81,6 +83,7 @@ export const OWNER_ONLY_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>
   "api_key.revoked",
   "billing.updated",
   "member.invited",
+  "member.mfa_changed",
   "invitation.revoked",
   "invitation.resent",
   "audit.exported",

@@ -8,6 +8,8 @@ export const REVOCATION_REASONS = [
   "org_deleted",
   "api_key_revoked",
   "session_revoked",
+  /** The org requires MFA and the member has none (turned on, or the member turned theirs off). */
+  "mfa_required",
 ] as const;
 export const revocationReason = z.enum(REVOCATION_REASONS);
 export type RevocationReason = z.infer<typeof revocationReason>;
