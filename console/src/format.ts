@@ -37,6 +37,8 @@ const CODE_MESSAGES: Record<string, string> = {
   rate_limited: "Too many attempts. Wait a moment and try again.",
   gone: "This invitation was used or has expired.",
   network: "The server can't be reached. Check the connection and try again.",
+  mfa_required: "This organization requires MFA: turn it on in your account first.",
+  mfa_required_for_you: "You can't require MFA without it yourself: turn MFA on in your account (Account page) first.",
 };
 
 /** An error in words, for the status region. */

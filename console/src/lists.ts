@@ -22,6 +22,12 @@ async function refresh<T>(view: OrgView, key: string, read: () => Promise<T>, ap
     update();
   } catch (error) {
     if (state.org !== view) return;
+    if (error instanceof OrgwireError && error.code === "mfa_required") {
+      // The stream is refused too; the page says why at once, whichever answer comes first.
+      state.mfaBlocked = { orgId: view.id, name: view.name || "This organization" };
+      update();
+      return;
+    }
     if (error instanceof OrgwireError && (error.status === 403 || error.status === 404)) return;
     report(error);
   }
@@ -35,6 +41,28 @@ export const refreshOrg = (view: OrgView) =>
     (org) => {
       view.name = org.name;
       setRole(view, org.role);
+    },
+  );
+
+/** The settings page's data: the organization as an owner reads it, settings included. */
+export const refreshSettings = (view: OrgView) =>
+  refresh(
+    view,
+    "settings",
+    () => api().orgs.get(view.id),
+    (org) => {
+      view.name = org.name;
+      view.settings = org.settings ?? {};
+    },
+  );
+
+export const refreshBilling = (view: OrgView) =>
+  refresh(
+    view,
+    "billing",
+    () => api().orgs.billing(view.id),
+    (billing) => {
+      view.billing = billing;
     },
   );
 
@@ -147,6 +175,15 @@ export function loadAll(view: OrgView): void {
   }
   if (!can(view.role, "audit.read")) view.audit = { ...view.audit, items: [], cursor: null, loaded: false };
   else if (view.audit.loaded || (state.route.page === "org" && state.route.section === "audit")) void loadAudit(view);
+  // Settings and billing: read again if their page is or was open (nothing missed meanwhile).
+  const section = state.route.page === "org" ? state.route.section : undefined;
+  if (!can(view.role, "org.manage")) {
+    view.settings = undefined;
+    view.billing = undefined;
+  } else {
+    if (view.settings || section === "settings") void refreshSettings(view);
+    if (view.billing || section === "billing") void refreshBilling(view);
+  }
   update();
 }
 

@@ -5,11 +5,13 @@ import {
   loadAudit,
   matchesFilters,
   refreshApiKeys,
+  refreshBilling,
   refreshInvitations,
   refreshMembers,
   refreshOrg,
   refreshProjectMembers,
   refreshProjects,
+  refreshSettings,
   setRole,
 } from "./lists.js";
 import { can } from "./permissions.js";
@@ -30,6 +32,8 @@ export function openOrg(orgId: string): void {
   closeOrg();
   if (state.lost?.orgId === orgId) return;
   state.lost = undefined;
+  // Opening it again is a new try: the user may have turned MFA on meanwhile.
+  if (state.mfaBlocked?.orgId === orgId) state.mfaBlocked = undefined;
   const known = state.orgs.find((o) => o.id === orgId);
   const view = newOrgView(known ?? { id: orgId, name: "", role: "guest" });
   state.org = view;
@@ -57,7 +61,7 @@ export function openOrg(orgId: string): void {
     onRevoked: ({ reason }) => lose(view, reason),
     onError: (error) => {
       if (error.status === 401) forgetSession("Your session ended. Sign in again.");
-      else lose(view, "forbidden");
+      else lose(view, error.code === "mfa_required" ? "mfa_required" : "forbidden");
     },
   });
 }
@@ -75,6 +79,13 @@ function lose(view: OrgView, reason: RevocationReason | "forbidden"): void {
   if (state.org !== view) return;
   const name = view.name || state.orgs.find((o) => o.id === view.id)?.name || "this organization";
   closeOrg();
+  if (reason === "mfa_required") {
+    // Still a member: the organization stays listed, its page explains how to get back in.
+    state.notice = undefined;
+    state.mfaBlocked = { orgId: view.id, name };
+    update();
+    return;
+  }
   if (reason === "session_revoked") {
     forgetSession(lostMessage(name, reason));
     return;
@@ -94,6 +105,7 @@ function applyEvent(view: OrgView, event: OrgEvent): void {
         view.name = event.data.name;
         for (const org of state.orgs) if (org.id === view.id) org.name = event.data.name;
       }
+      if (event.data.settings && view.settings) view.settings = event.data.settings;
       break;
     case "member.joined":
       void refreshMembers(view);
@@ -185,4 +197,6 @@ function tail(view: OrgView, event: OrgEvent): void {
 /** Reads what a section shows when it is opened (the audit log is read on demand). */
 export function openSection(view: OrgView, section: string): void {
   if (section === "audit" && can(view.role, "audit.read") && !view.audit.loaded) void loadAudit(view);
+  if (section === "settings" && can(view.role, "org.manage")) void refreshSettings(view);
+  if (section === "billing" && can(view.role, "org.manage")) void refreshBilling(view);
 }

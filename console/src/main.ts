@@ -9,8 +9,11 @@ import { accountPage, loadAccount } from "./views/account.js";
 import { apiKeysPage } from "./views/api-keys.js";
 import { auditPage } from "./views/audit.js";
 import { authPage } from "./views/auth.js";
+import { billingPage } from "./views/billing.js";
 import { invitePage, loadInvitation } from "./views/invite.js";
 import { membersPage } from "./views/members.js";
+import { mfaRequiredPage } from "./views/mfa-required.js";
+import { orgSettingsPage } from "./views/org-settings.js";
 import { orgsPage } from "./views/orgs.js";
 import { projectsPage } from "./views/projects.js";
 import { orgHeading, shell } from "./views/shell.js";
@@ -45,6 +48,7 @@ function page(): TemplateResult {
 }
 
 function orgPage(route: Extract<Route, { page: "org" }>): TemplateResult {
+  if (state.mfaBlocked?.orgId === route.orgId) return mfaRequiredPage(state.mfaBlocked);
   const view = state.org;
   if (!view || view.id !== route.orgId) {
     if (state.lost?.orgId === route.orgId)
@@ -63,6 +67,10 @@ function orgPage(route: Extract<Route, { page: "org" }>): TemplateResult {
       return can(view.role, "audit.read") ? auditPage(view) : ownersOnly("Audit log");
     case "api-keys":
       return can(view.role, "api_keys.manage") ? apiKeysPage(view) : ownersOnly("API keys");
+    case "settings":
+      return can(view.role, "org.manage") ? orgSettingsPage(view) : ownersOnly("Settings");
+    case "billing":
+      return can(view.role, "org.manage") ? billingPage(view) : ownersOnly("Billing");
   }
 }
 
@@ -119,6 +127,7 @@ async function boot() {
   setSignedOutHandler(() => {
     closeOrg();
     state.lost = undefined;
+    state.mfaBlocked = undefined;
     const page = state.route.page;
     if (page !== "signin" && page !== "signup" && page !== "invite") navigate("/signin", { replace: true });
   });

@@ -1,12 +1,14 @@
 import type {
   ApiKey,
   AuditFilters,
+  BillingProfile,
   CreatedApiKey,
   Invitation,
   InvitationPreview,
   Member,
   OrgEvent,
   OrgRole,
+  OrgSettings,
   Project,
   ProjectMember,
   RecoveryCodes,
@@ -18,7 +20,7 @@ import type {
 } from "../../client-sdk/src/index.js";
 
 /** The sections of an organization, in the order of the navigation. */
-export const SECTIONS = ["projects", "members", "audit", "api-keys"] as const;
+export const SECTIONS = ["projects", "members", "audit", "api-keys", "settings", "billing"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Route =
@@ -68,6 +70,12 @@ export interface OrgView {
   audit: AuditView;
   /** The project whose rename form is open. */
   renaming?: string;
+  /** The organization's settings (owners: read on the settings page, kept live from `org.updated`). */
+  settings?: OrgSettings;
+  /** The billing profile (owners, read on the billing page). */
+  billing?: BillingProfile;
+  /** What the owner typed to confirm deleting the organization. */
+  deleteConfirm?: string;
   /** The latest request per list: an older answer never overwrites a newer one. */
   generations: Map<string, number>;
 }
@@ -111,6 +119,8 @@ export interface State {
   mfaStep?: MfaStep;
   org?: OrgView;
   live: { status: SubscriptionStatus; seq?: number };
+  /** The organization requires MFA and the user has none: its page says so and links to enrol. */
+  mfaBlocked?: { orgId: string; name: string };
   /** Why the open organization is gone (revoked, refused): an alert instead of its data. */
   lost?: { orgId: string; text: string };
   notice?: Notice;

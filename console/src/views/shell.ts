@@ -8,12 +8,17 @@ const SECTION_LABELS: Record<Section, string> = {
   members: "Members",
   audit: "Audit log",
   "api-keys": "API keys",
+  settings: "Settings",
+  billing: "Billing",
 };
 
 /** Which sections a role sees in the navigation. */
 export function sectionsFor(role: Parameters<typeof can>[0]): Section[] {
-  return (["projects", "members", "audit", "api-keys"] as const).filter(
-    (s) => (s !== "audit" || can(role, "audit.read")) && (s !== "api-keys" || can(role, "api_keys.manage")),
+  return (["projects", "members", "audit", "api-keys", "settings", "billing"] as const).filter(
+    (s) =>
+      (s !== "audit" || can(role, "audit.read")) &&
+      (s !== "api-keys" || can(role, "api_keys.manage")) &&
+      ((s !== "settings" && s !== "billing") || can(role, "org.manage")),
   );
 }
 
