@@ -8,34 +8,18 @@
  * - the sessions list marks the current session, and revoking another one removes it (its token
  *   stops working); MFA is turned off with a recovery code; the password is changed from the page.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import decodeQR from "qr/decode.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { call, signup, type Target } from "./support/api.js";
-import { type ConsoleTab, launchBrowser, openConsole, screenshot } from "./support/browser.js";
+import { screenshot, useConsoleTabs } from "./support/browser.js";
 import { codeAt, login, loginMfa, PASSWORD, TEST_MFA_KEY, wrongCode } from "./support/mfa.js";
 import { useCluster } from "./support/suite.js";
 
 const WAIT = { timeout: 5000 };
 const OTHER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0";
 
-let browser: Promise<Browser> | undefined;
-const tabs: ConsoleTab[] = [];
-afterAll(async () => {
-  await closeTabs();
-  await (await browser?.catch(() => undefined))?.close();
-});
-
-async function closeTabs() {
-  for (const tab of tabs.splice(0)) await tab.context.close().catch(() => undefined);
-}
-
-async function tab(options: { token?: string } = {}): Promise<ConsoleTab> {
-  browser ??= launchBrowser();
-  const opened = await openConsole(await browser, options);
-  tabs.push(opened);
-  return opened;
-}
+const { tab, closeTabs } = useConsoleTabs();
 
 /** The QR code as the page draws it, rasterized by the browser and decoded here. */
 async function readQr(page: Page): Promise<string> {

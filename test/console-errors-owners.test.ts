@@ -6,32 +6,16 @@
  * - the last owner's "Leave organization" is disabled and says why, and is enabled without a
  *   reload as soon as another owner appears (and disabled again when they step down).
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { addMember, call, createOrg, signup } from "./support/api.js";
-import { type ConsoleTab, launchBrowser, openConsole, screenshot } from "./support/browser.js";
+import { screenshot, useConsoleTabs } from "./support/browser.js";
 import { useCluster } from "./support/suite.js";
 
 const WAIT = { timeout: 5000 };
 const WRONG = "email or password is wrong";
 
-let browser: Promise<Browser> | undefined;
-const tabs: ConsoleTab[] = [];
-afterAll(async () => {
-  await closeTabs();
-  await (await browser?.catch(() => undefined))?.close();
-});
-
-async function closeTabs() {
-  for (const tab of tabs.splice(0)) await tab.context.close().catch(() => undefined);
-}
-
-async function tab(options: { token?: string } = {}): Promise<ConsoleTab> {
-  browser ??= launchBrowser();
-  const opened = await openConsole(await browser, options);
-  tabs.push(opened);
-  return opened;
-}
+const { tab, closeTabs } = useConsoleTabs();
 
 const waitLive = (page: Page) =>
   page

@@ -6,10 +6,10 @@
  * reload); an owner without MFA is told why they can't; deleting needs the organization's name
  * typed; the billing page saves a profile.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { addMember, call, createOrg, signup, type TestUser } from "./support/api.js";
-import { type ConsoleTab, launchBrowser, openConsole, screenshot, timed } from "./support/browser.js";
+import { type ConsoleTab, screenshot, timed, useConsoleTabs } from "./support/browser.js";
 import { enrol, TEST_MFA_KEY } from "./support/mfa.js";
 import { useCluster } from "./support/suite.js";
 
@@ -22,23 +22,9 @@ const unexpected = (errors: string[], status: number) =>
 const LIVE_MS = 1000;
 const WAIT = { timeout: 5000 };
 
-let browser: Promise<Browser> | undefined;
-const tabs: ConsoleTab[] = [];
-afterAll(async () => {
-  await closeTabs();
-  await (await browser?.catch(() => undefined))?.close();
-});
-
-async function closeTabs() {
-  for (const tab of tabs.splice(0)) await tab.context.close().catch(() => undefined);
-}
-
-async function tab(token: string): Promise<ConsoleTab> {
-  browser ??= launchBrowser();
-  const opened = await openConsole(await browser, { token });
-  tabs.push(opened);
-  return opened;
-}
+const pages = useConsoleTabs();
+const closeTabs = pages.closeTabs;
+const tab = (token: string) => pages.tab({ token });
 
 const waitLive = (page: Page) =>
   page

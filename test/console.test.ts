@@ -10,36 +10,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { consoleMiddleware } from "../server/http/console.js";
 import { addMember, call, createOrg, signup } from "./support/api.js";
-import { type ConsoleTab, launchBrowser, openConsole, screenshot, timed } from "./support/browser.js";
+import { screenshot, timed, useConsoleTabs } from "./support/browser.js";
 import { spawnNode } from "./support/nodes.js";
 import { useCluster } from "./support/suite.js";
 
 const LIVE_MS = 1000;
 const WAIT = { timeout: 5000 };
 
-// Launched by the first test that needs it, so a missing Chromium fails each browser test (no skip).
-let browser: Promise<Browser> | undefined;
-const tabs: ConsoleTab[] = [];
-afterAll(async () => {
-  await closeTabs();
-  await (await browser?.catch(() => undefined))?.close();
-});
-
-/** Closes the pages (and their sockets) before the nodes they talk to stop. */
-async function closeTabs() {
-  for (const tab of tabs.splice(0)) await tab.context.close().catch(() => undefined);
-}
-
-async function tab(options: { token?: string } = {}): Promise<ConsoleTab> {
-  browser ??= launchBrowser();
-  const opened = await openConsole(await browser, options);
-  tabs.push(opened);
-  return opened;
-}
+const { tab, closeTabs } = useConsoleTabs();
 
 const liveSeq = (page: Page) => page.getByTestId("live-seq").textContent();
 const waitLive = (page: Page) =>

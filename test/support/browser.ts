@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll } from "vitest";
 import { ROOT } from "./nodes.js";
 
 /** Debian's Chromium (`.ci/run` installs it); playwright's own browser downloads do not work here. */
@@ -87,4 +88,28 @@ export async function timed(action: () => Promise<unknown>, outcome: () => Promi
   await action();
   await outcome();
   return performance.now() - started;
+}
+
+/**
+ * The console pages of one test file: the browser is launched by the first page a test opens (so
+ * a missing Chromium fails each browser test, never skips it), and every page is closed after the
+ * file, or earlier with `closeTabs` (before the nodes the pages talk to stop).
+ */
+export function useConsoleTabs() {
+  let browser: Promise<Browser> | undefined;
+  const tabs: ConsoleTab[] = [];
+  const closeTabs = async () => {
+    for (const tab of tabs.splice(0)) await tab.context.close().catch(() => undefined);
+  };
+  afterAll(async () => {
+    await closeTabs();
+    await (await browser?.catch(() => undefined))?.close();
+  });
+  const tab = async (options: { token?: string } = {}): Promise<ConsoleTab> => {
+    browser ??= launchBrowser();
+    const opened = await openConsole(await browser, options);
+    tabs.push(opened);
+    return opened;
+  };
+  return { tab, closeTabs };
 }
