@@ -1,25 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
 import { addMember, call, createOrg, signup } from "./support/api.js";
 import { handshakeError, isStrictlyIncreasing, record, sleep } from "./support/sockets.js";
-import { useCluster } from "./support/suite.js";
+import { liveSocketsOf as liveSocketsOfCluster, useCluster } from "./support/suite.js";
 
 /** Two nodes on one Postgres and one Redis. */
 const cluster = useCluster(2);
 const A = () => cluster.nodes[0]!;
 const B = () => cluster.nodes[1]!;
 
-/**
- * The server side of the acknowledgement: sockets of this user still attached to the org's
- * namespace on either node. The client may read the disconnect a moment after the HTTP answer
- * (two TCP connections), so the promise is checked where it is made: on the nodes.
- */
-const liveSocketsOf = (orgId: string, userId: string) =>
-  cluster.nodes.flatMap((n) =>
-    [...(n.io._nsps.get(`/orgs/${orgId}`)?.sockets.values() ?? [])].filter((s) => {
-      const actor = s.data.actor;
-      return actor && (actor.type === "user" ? actor.userId : actor.creatorId) === userId;
-    }),
-  );
+const liveSocketsOf = (orgId: string, userId: string) => liveSocketsOfCluster(cluster, orgId, userId);
 
 const rename = (orgId: string, token: string, name: string) =>
   call(A(), "PATCH", `/v1/orgs/${orgId}`, { token, body: { name } });

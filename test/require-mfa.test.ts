@@ -10,20 +10,13 @@ import { addMember, call, createOrg, signup, type TestUser } from "./support/api
 import { enrol, TEST_MFA_KEY } from "./support/mfa.js";
 import { buildFixture, CALLERS, ROWS, setupCallers } from "./support/role-matrix.js";
 import { handshakeError, isStrictlyIncreasing, record } from "./support/sockets.js";
-import { useCluster } from "./support/suite.js";
+import { liveSocketsOf as liveSocketsOfCluster, useCluster } from "./support/suite.js";
 
 const cluster = useCluster(2, { MFA_ENCRYPTION_KEY: TEST_MFA_KEY });
 const A = () => cluster.nodes[0]!;
 const B = () => cluster.nodes[1]!;
 
-/** Sockets of this user still attached to the org's namespace, on either node (the server's view). */
-const liveSocketsOf = (orgId: string, userId: string) =>
-  cluster.nodes.flatMap((n) =>
-    [...(n.io._nsps.get(`/orgs/${orgId}`)?.sockets.values() ?? [])].filter((s) => {
-      const actor = s.data.actor;
-      return actor && (actor.type === "user" ? actor.userId : actor.creatorId) === userId;
-    }),
-  );
+const liveSocketsOf = (orgId: string, userId: string) => liveSocketsOfCluster(cluster, orgId, userId);
 
 const requireMfa = (orgId: string, token: string, on = true) =>
   call(A(), "PATCH", `/v1/orgs/${orgId}`, { token, body: { settings: { authentication: { requireMfa: on } } } });

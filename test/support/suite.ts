@@ -39,3 +39,15 @@ export function useCluster(count = 1, env: Record<string, string> = {}): Cluster
   });
   return cluster;
 }
+
+/**
+ * Sockets of this user (or API keys they created) still attached to the org's namespace, on any
+ * node of the cluster: the server's view, where an acknowledged revocation is promised.
+ */
+export const liveSocketsOf = (cluster: Cluster, orgId: string, userId: string) =>
+  cluster.nodes.flatMap((n) =>
+    [...(n.io._nsps.get(`/orgs/${orgId}`)?.sockets.values() ?? [])].filter((s) => {
+      const actor = s.data.actor;
+      return actor && (actor.type === "user" ? actor.userId : actor.creatorId) === userId;
+    }),
+  );
