@@ -123,7 +123,7 @@ describe("live", () => {
     }
     for (const s of mias) {
       await s.waitForSeq(3);
-      expect(s.events.at(-1)?.type).toBe("org.updated");
+      expect(s.events.at(-1)?.type).toBe("settings.updated");
       expect(s.socket.connected).toBe(true);
     }
 

@@ -13,7 +13,9 @@ export function describeEvent(event: OrgEvent): string {
     case "org.created":
       return `${who} created the organization ${event.data.name}`;
     case "org.updated":
-      return `${who} updated the organization${event.data.name ? ` (now ${event.data.name})` : ""}`;
+      return `${who} renamed the organization to ${event.data.name}`;
+    case "settings.updated":
+      return `${who} changed the settings: ${event.data.changed.join(", ")}`;
     case "org.deleted":
       return `${who} deleted the organization ${event.data.name}`;
     case "billing.updated":

@@ -59,7 +59,9 @@ export function describe(event: OrgEvent, name: (userId: string) => string): str
     case "org.created":
       return `created the organization ${event.data.name}`;
     case "org.updated":
-      return event.data.name ? `renamed the organization to ${event.data.name}` : "changed the settings";
+      return `renamed the organization to ${event.data.name}`;
+    case "settings.updated":
+      return `changed the settings (${event.data.changed.join(", ")})`;
     case "org.deleted":
       return `deleted the organization ${event.data.name}`;
     case "billing.updated":

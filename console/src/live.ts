@@ -101,11 +101,11 @@ function applyEvent(view: OrgView, event: OrgEvent): void {
   const me = state.user?.id;
   switch (event.type) {
     case "org.updated":
-      if (event.data.name) {
-        view.name = event.data.name;
-        for (const org of state.orgs) if (org.id === view.id) org.name = event.data.name;
-      }
-      if (event.data.settings && view.settings) view.settings = event.data.settings;
+      view.name = event.data.name;
+      for (const org of state.orgs) if (org.id === view.id) org.name = event.data.name;
+      break;
+    case "settings.updated":
+      if (view.settings) view.settings = event.data.settings;
       break;
     case "member.joined":
       void refreshMembers(view);

@@ -70,7 +70,7 @@ export interface OrgView {
   audit: AuditView;
   /** The project whose rename form is open. */
   renaming?: string;
-  /** The organization's settings (owners: read on the settings page, kept live from `org.updated`). */
+  /** The organization's settings (owners: read on the settings page, kept live from `settings.updated`). */
   settings?: OrgSettings;
   /** The billing profile (owners, read on the billing page). */
   billing?: BillingProfile;

@@ -225,7 +225,10 @@ export async function appendEventWith<R>(
 /** sha256 over the previous hash and the row's canonical JSON. */
 export function chainHash(
   prevHash: string,
-  body: Omit<FullEvent, "hash" | "subjectUserId" | "context"> & { context: EventContext | null },
+  body: Omit<FullEvent, "hash" | "subjectUserId" | "context" | "data"> & {
+    data: Record<string, unknown>;
+    context: EventContext | null;
+  },
 ): string {
   return createHash("sha256").update(prevHash).update("\n").update(canonicalJson(body)).digest("hex");
 }

@@ -12,6 +12,7 @@ import type { OrgRow } from "../db/tables/orgs.table.js";
 import { type EventSink, mutateOrg, openOrgLog } from "../events/unit-of-work.js";
 import { insertMembership } from "../members/members.repository.js";
 import * as repo from "./orgs.repository.js";
+import { changedSettings } from "./settings-changes.js";
 
 export interface OrgsServiceDeps {
   db: Db;
@@ -80,7 +81,7 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
       return mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },
-        async ({ org: current, access, write }) => {
+        async ({ org: current, access, write, record }) => {
           // A retention of 1 day prunes the whole history at the next sweep: a person decides that.
           if (body.settings?.auditRetentionDays !== undefined && !can(access, "audit.retention")) {
             throw forbidden(
@@ -88,6 +89,7 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
             );
           }
           const settings = body.settings ? { ...current.settings, ...body.settings } : undefined;
+          const changed = settings ? changedSettings(current.settings, settings) : [];
           // Nobody locks themselves out: an owner turns the requirement on only with MFA of their own.
           if (
             settingsRequireMfa(settings) &&
@@ -100,11 +102,26 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
               "turn MFA on for your own account first (POST /v1/me/mfa/totp): requiring it without would lock you out",
             );
           }
-          const [row] = await write<OrgRow>(repo.updatingOrg(orgId, { name: body.name, settings }), {
-            type: "org.updated",
-            target: { type: "org", id: orgId },
-            data: { ...(body.name !== undefined ? { name: body.name } : {}), ...(settings ? { settings } : {}) },
-          });
+          // A rename is `org.updated` (every member sees the name); settings that changed are
+          // `settings.updated`, naming the fields; settings sent unchanged record nothing.
+          const events: Parameters<typeof write>[1][] = [];
+          if (body.name !== undefined) {
+            events.push({ type: "org.updated", target: { type: "org", id: orgId }, data: { name: body.name } });
+          }
+          if (changed.length > 0) {
+            events.push({
+              type: "settings.updated",
+              target: { type: "org", id: orgId },
+              data: { changed, settings: settings ?? {} },
+            });
+          }
+          const [first, second] = events;
+          if (!first) return toOrg(current, access);
+          const [row] = await write<OrgRow>(
+            repo.updatingOrg(orgId, { name: body.name, settings: changed.length > 0 ? settings : undefined }),
+            first,
+          );
+          if (second) await record(second);
           return toOrg(row as OrgRow, access);
         },
       );

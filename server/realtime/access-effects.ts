@@ -40,9 +40,9 @@ export function accessEffectOf(event: FullEvent): AccessEffect | undefined {
       return { kind: "project", userId: event.data.userId, projectId: event.projectId ?? "", member: false };
     case "project.deleted":
       return { kind: "project_gone", projectId: event.projectId ?? event.target.id };
-    case "org.updated":
-      // `settings`, when present, is the whole of them after the change.
-      return event.data.settings
+    case "settings.updated":
+      // `settings` is the whole of them after the change; only the requirement concerns access.
+      return event.data.changed.includes("authentication.requireMfa")
         ? { kind: "require_mfa", required: settingsRequireMfa(event.data.settings) }
         : undefined;
     case "member.mfa_changed":

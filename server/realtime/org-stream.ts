@@ -60,7 +60,7 @@ interface Backlog {
 export class OrgStream {
   /** The last seq applied to this node's sockets; -1 until the first attach reads the head. */
   delivered = -1;
-  /** The org's MFA requirement as of `delivered`: from the attach snapshot, then `org.updated`. */
+  /** The org's MFA requirement as of `delivered`: from the attach snapshot, then `settings.updated`. */
   readonly org: OrgAccessState = { requireMfa: false };
   #queue: Promise<void> = Promise.resolve();
   /** Sockets whose replay runs outside the queue, by socket id, with the live events held for them. */

@@ -41,7 +41,10 @@ const userRef = { userId: uuid };
 /** One entry of an org's event log (which is also its audit log), as the API shows it. */
 export const orgEvent = z.discriminatedUnion("type", [
   event("org.created", { name: z.string() }),
-  event("org.updated", { name: z.string().optional(), settings: orgSettings.optional() }),
+  /** The org was renamed (settings changes are `settings.updated`). */
+  event("org.updated", { name: z.string() }),
+  /** Settings changed: `changed` names the fields (`authentication.requireMfa`, …); `settings` is the whole of them after. */
+  event("settings.updated", { changed: z.array(z.string()).min(1), settings: orgSettings }),
   event("org.deleted", { name: z.string() }),
   event("billing.updated", { fields: z.array(z.string()) }),
   event("member.invited", {
