@@ -83,6 +83,24 @@ const envSchema = z.object({
    * Unset: the node uses `DATA_DIR/mfa-encryption.key`, generated on first start (server/auth/mfa-key.ts).
    */
   MFA_ENCRYPTION_KEY: aes256Key.optional(),
+  /**
+   * Lets webhook URLs be http: and reach loopback, private and link-local addresses. For tests and
+   * single-machine setups only: on a server it lets any owner make Orgwire call its internal network.
+   */
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  /** One delivery attempt's limit, from connecting to the end of the answer. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** The first retry's delay; each next one doubles, with jitter, up to WEBHOOK_RETRY_MAX_MS. */
+  WEBHOOK_RETRY_BASE_MS: positiveInt.default(5_000),
+  WEBHOOK_RETRY_MAX_MS: positiveInt.default(3_600_000),
+  /** How long an endpoint may fail on one event before it is turned off (`webhook.disabled`). */
+  WEBHOOK_GIVE_UP_AFTER_MS: positiveInt.default(86_400_000),
+  /** Webhook endpoints one node delivers to at once (each one event at a time). */
+  WEBHOOK_CONCURRENCY: positiveInt.default(32),
+  /** How long a node's claim on an endpoint or an org's mails lasts unless renewed: a dead node's work moves after this. */
+  OUTBOUND_LEASE_MS: positiveInt.default(5_000),
+  /** How often each node looks for outbound work that no commit of its own announced. */
+  OUTBOUND_POLL_MS: positiveInt.default(1_000),
 });
 
 export type Config = Readonly<

@@ -11,21 +11,25 @@ import { createTokenAuthenticator, sessionResolver } from "./auth/authenticate.j
 import { authModule } from "./auth/index.js";
 import { loadMfaKey } from "./auth/mfa-key.js";
 import { sessionCutoffs } from "./auth/session-lifetime.js";
+import { createMfaCipher } from "./auth/totp.js";
 import { billingModule } from "./billing/index.js";
 import { openBus } from "./bus/index.js";
 import type { Config } from "./config.js";
 import { createRateLimiter } from "./core/rate-limit.js";
 import { type Db, openDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
+import type { EventSink } from "./events/unit-of-work.js";
 import { createHttpApp } from "./http/app.js";
 import { invitationsModule } from "./invitations/index.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
+import { createNotifier } from "./notifications/index.js";
 import { orgsModule } from "./orgs/index.js";
 import { listOrgsOfUser } from "./orgs/orgs.repository.js";
 import { projectIdsOfPairs, projectsModule } from "./projects/index.js";
 import { createRealtimeHub, type OrgServer } from "./realtime/hub.js";
 import { deleteResourcesOfProject, resourcesModule } from "./resources/index.js";
+import { webhooksModule } from "./webhooks/index.js";
 
 export interface OrgwireNode {
   app: ReturnType<typeof createHttpApp>;
@@ -106,10 +110,19 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     ackTimeoutMs: config.REVOCATION_ACK_TIMEOUT_MS,
   });
 
-  const deps = { db, config, log, limiter, authenticator, sink: hub.sink, revocations: hub.revocations };
+  // Outbound workers (webhooks) look for work after each local commit; set once they exist.
+  let afterCommit = () => {};
+  const sink: EventSink = {
+    committed(events) {
+      afterCommit();
+      return hub.sink.committed(events);
+    },
+  };
+  const mfaKey = await loadMfaKey(config, log);
+  const deps = { db, config, log, limiter, authenticator, sink, revocations: hub.revocations };
   const auth = authModule({
     ...deps,
-    mfaKey: await loadMfaKey(config, log),
+    mfaKey,
     // MFA turned on or off is an event in each org of the member (and may revoke their sockets).
     onMfaChanged: async (scope, enabled) => {
       for (const { orgId, err } of await members.service.recordMfaChange(scope, enabled)) {
@@ -127,6 +140,25 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     ...deps,
     removalHooks: [apiKeys.service.onMemberRemoved, projects.service.onMemberRemoved],
   });
+  // The MFA key also encrypts webhook signing secrets (each with its webhook's id as associated data).
+  const webhooks = webhooksModule({
+    ...deps,
+    cipher: createMfaCipher(mfaKey),
+    onAttempt: (orgId, delivery) => hub.publishDelivery(orgId, delivery),
+  });
+  const notifier = createNotifier({
+    db,
+    log,
+    mailer,
+    nodeId: config.NODE_ID,
+    publicUrl: config.PUBLIC_URL,
+    leaseMs: config.OUTBOUND_LEASE_MS,
+    pollMs: config.OUTBOUND_POLL_MS,
+  });
+  afterCommit = () => {
+    webhooks.nudge();
+    notifier.nudge();
+  };
   app = createHttpApp({
     logger: log,
     trustProxy: config.TRUST_PROXY,
@@ -141,6 +173,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
       projects.routes,
       resourcesModule(deps).routes,
       billingModule(deps).routes,
+      webhooks.routes,
     ],
     health: {
       live: () => true,
@@ -163,6 +196,8 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     auth.stop();
     apiKeys.stop();
     audit.stop();
+    await webhooks.stop();
+    await notifier.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await hub.close();
     await limiter.close();

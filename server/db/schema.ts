@@ -13,6 +13,12 @@ import type { MembershipsTable } from "./tables/members.table.js";
 import type { OrgsTable } from "./tables/orgs.table.js";
 import type { ProjectMembersTable, ProjectsTable } from "./tables/projects.table.js";
 import type { ResourcesTable } from "./tables/resources.table.js";
+import type {
+  NotificationCursorsTable,
+  NotificationMailsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+} from "./tables/webhooks.table.js";
 
 /** Every table, as Kysely sees it; each domain owns its table types. */
 export interface Database {
@@ -31,4 +37,8 @@ export interface Database {
   resources: ResourcesTable;
   invitations: InvitationsTable;
   billing_profiles: BillingProfilesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  notification_cursors: NotificationCursorsTable;
+  notification_mails: NotificationMailsTable;
 }

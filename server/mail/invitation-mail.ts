@@ -1,5 +1,6 @@
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
 import type { OutgoingMail } from "./mailer.js";
+import { escapeHtml, oneLine } from "./text.js";
 
 export interface InvitationMailInput {
   to: string;
@@ -11,21 +12,6 @@ export interface InvitationMailInput {
   link: string;
   expiresAt: Date;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
-
-/**
- * Names come from users: one line each, not too long, and without control or bidirectional
- * formatting characters (which could make the text read differently from what it is).
- */
-const oneLine = (s: string, max = 120) => {
-  const flat = s
-    .replace(/\p{Cc}+/gu, " ")
-    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
-    .trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
 
 const article = (role: OrgRole) => (role === "owner" || role === "editor" ? "an" : "a");
 

@@ -11,6 +11,8 @@ import type { Db } from "../db/database.js";
 import type { OrgRow } from "../db/tables/orgs.table.js";
 import { type EventSink, mutateOrg, openOrgLog } from "../events/unit-of-work.js";
 import { insertMembership } from "../members/members.repository.js";
+import { deleteCursor, insertCursor } from "../notifications/notifications.repository.js";
+import { nextWeekStart, wantsAnyMail } from "../notifications/schedule.js";
 import * as repo from "./orgs.repository.js";
 import { changedSettings } from "./settings-changes.js";
 
@@ -81,7 +83,7 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
       return mutateOrg(
         { db, sink },
         { actor, context, orgId, permission: "org.manage" },
-        async ({ org: current, access, write, record }) => {
+        async ({ org: current, access, write, record, trx, head }) => {
           // A retention of 1 day prunes the whole history at the next sweep: a person decides that.
           if (body.settings?.auditRetentionDays !== undefined && !can(access, "audit.retention")) {
             throw forbidden(
@@ -122,6 +124,11 @@ export function createOrgsService({ db, sink, limiter, config }: OrgsServiceDeps
             first,
           );
           if (second) await record(second);
+          // Owners' mail has a cursor through the log while any is wanted, from this event on.
+          if (changed.length > 0 && wantsAnyMail(settings) !== wantsAnyMail(current.settings)) {
+            if (wantsAnyMail(settings)) await insertCursor(trx, orgId, head.seq - 1, nextWeekStart(head.now));
+            else await deleteCursor(trx, orgId);
+          }
           return toOrg(row as OrgRow, access);
         },
       );

@@ -4,6 +4,7 @@ import {
   type ClientToServerEvents,
   handshakeAuth,
   type ServerToClientEvents,
+  type WebhookDelivery,
 } from "../../client-sdk/src/contract/index.js";
 import type { SessionRevocations } from "../auth/auth.service.js";
 import type { TokenAuthenticator } from "../auth/authenticate.js";
@@ -20,6 +21,7 @@ import { Coalescer } from "./coalescer.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Semaphore } from "./connection-guard.js";
 import type { OrgNamespace, OrgSocket, OrgSocketData } from "./org-socket.js";
 import { OrgStream } from "./org-stream.js";
+import { ROOM_AUDIT, ROOM_OWNERS } from "./rooms.js";
 import { type CredentialCheck, createSnapshotReader, type ProjectIdsLoader } from "./snapshot.js";
 import { HandshakeTokenLookups } from "./token-lookups.js";
 
@@ -60,6 +62,11 @@ const ackChannel = (nodeId: string) => `ack.${nodeId}`;
 interface EventBatchMessage {
   events: readonly FullEvent[];
   ack?: { node: string; id: string };
+}
+/** A webhook delivery attempt for the org's live delivery log (not a log event: no seq, no order). */
+interface DeliveryMessage {
+  delivery: WebhookDelivery;
+  from: string;
 }
 interface SessionRevokeMessage {
   sessionId: string;
@@ -133,6 +140,11 @@ export async function createRealtimeHub(deps: HubDeps) {
     // the bus is down the subscription waits for it; the head poller covers that stretch.
     const subscribed = bus
       .subscribe(orgChannel(orgId), (m) => {
+        if ("delivery" in (m as object)) {
+          const { delivery, from } = m as DeliveryMessage;
+          if (from !== nodeId) emitDelivery(stream.nsp, delivery);
+          return;
+        }
         const message = m as EventBatchMessage;
         // Our own commit: the local hand-off already has it; acknowledge once it applied.
         const local = message.ack && message.ack.node === nodeId ? localApplied.get(message.ack.id) : undefined;
@@ -147,6 +159,10 @@ export async function createRealtimeHub(deps: HubDeps) {
       .catch((err) => log.warn({ err, orgId }, "bus subscription failed; relying on the head poller"));
     await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     return stream;
+  }
+
+  function emitDelivery(nsp: OrgNamespace, delivery: WebhookDelivery) {
+    nsp.to([ROOM_AUDIT, ROOM_OWNERS]).emit("delivery", delivery);
   }
 
   async function releaseIfEmpty(nsp: OrgNamespace) {
@@ -293,6 +309,14 @@ export async function createRealtimeHub(deps: HubDeps) {
   return {
     sink,
     revocations,
+    /** Shows a webhook delivery attempt to the org's owner sockets on every node. */
+    publishDelivery(orgId: string, delivery: WebhookDelivery) {
+      const local = streams.get(`/orgs/${orgId}`)?.stream;
+      if (local) emitDelivery(local.nsp, delivery);
+      bus
+        .publish(orgChannel(orgId), { delivery, from: nodeId } satisfies DeliveryMessage)
+        .catch((err) => log.debug({ err, orgId }, "delivery not shown live on other nodes"));
+    },
     async close() {
       clearInterval(poller);
       unsubscribeReconnect();

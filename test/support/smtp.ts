@@ -26,7 +26,11 @@ export interface TestSmtp {
  * A real SMTP server (the `smtp-server` package) on 127.0.0.1 and a port of its own, requiring
  * the given credentials, recording every mail it accepts.
  */
-export async function startTestSmtp(credentials = { user: "orgwire", pass: "s3cret pass" }): Promise<TestSmtp> {
+export async function startTestSmtp(
+  credentials = { user: "orgwire", pass: "s3cret pass" },
+  /** Decides, once a mail's data is in, whether to accept it (recorded) or refuse it (not recorded). */
+  accept: (mail: ReceivedMail) => Promise<boolean> | boolean = () => true,
+): Promise<TestSmtp> {
   const mails: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
@@ -45,13 +49,15 @@ export async function startTestSmtp(credentials = { user: "orgwire", pass: "s3cr
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        mails.push({
+      stream.on("end", async () => {
+        const mail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((r) => r.address),
           user: session.user,
           raw: Buffer.concat(chunks).toString("utf8"),
-        });
+        };
+        if (!(await accept(mail))) return callback(new Error("refused by the test"));
+        mails.push(mail);
         for (const wake of waiters) wake();
         callback();
       });

@@ -3,6 +3,8 @@ import { z } from "zod";
 /** Every error code the API answers with, and the HTTP status each one maps to. */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  /** A webhook URL that is not https, does not resolve, or reaches a private network (SSRF guard). */
+  url_not_allowed: 400,
   unauthenticated: 401,
   forbidden: 403,
   domain_not_allowed: 403,

@@ -72,6 +72,18 @@ export const orgEvent = z.discriminatedUnion("type", [
   event("api_key.created", { name: z.string(), role: apiKeyRole, audit: z.boolean() }),
   event("api_key.revoked", { name: z.string(), reason: z.enum(["revoked", "creator_removed", "expired"]) }),
   event("audit.exported", { format: z.enum(["csv", "ndjson"]), count: z.number().int() }),
+  event("webhook.created", { url: z.string(), events: z.array(z.string()) }),
+  /** `fields` names what changed among `url`, `events`, `enabled`, `description`. */
+  event("webhook.updated", {
+    url: z.string(),
+    events: z.array(z.string()),
+    enabled: z.boolean(),
+    fields: z.array(z.string()),
+  }),
+  event("webhook.deleted", { url: z.string() }),
+  event("webhook.replayed", { url: z.string(), since: z.number().int() }),
+  /** Orgwire turned the endpoint off after about 24 h of failed retries on event `seq`. */
+  event("webhook.disabled", { url: z.string(), seq: z.number().int(), failingSince: z.string() }),
 ]);
 export type OrgEvent = z.infer<typeof orgEvent>;
 export type EventType = OrgEvent["type"];
@@ -90,4 +102,9 @@ export const OWNER_ONLY_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>
   "invitation.revoked",
   "invitation.resent",
   "audit.exported",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "webhook.replayed",
+  "webhook.disabled",
 ]);

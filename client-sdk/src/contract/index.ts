@@ -13,3 +13,4 @@ export * from "./role-matrix.js";
 export * from "./roles.js";
 export * from "./settings.js";
 export * from "./socket.js";
+export * from "./webhooks.js";

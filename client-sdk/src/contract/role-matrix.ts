@@ -16,6 +16,8 @@ export const ROLE_MATRIX = {
   "org.delete": ["owner"],
   /** Create, list and revoke API keys; never with an API key. */
   "api_keys.manage": ["owner"],
+  /** Create, list, change, replay and delete webhooks; see their deliveries (owner-role API keys too). */
+  "webhooks.manage": ["owner"],
   /** The audit log, and events' context and hash (API keys: `audit: true` and an owner creator). */
   "audit.read": ["owner"],
   /** Change `settings.auditRetentionDays`: a short retention erases history, so never with an API key. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { OrgEvent } from "./events.js";
 import { orgRole } from "./roles.js";
+import type { WebhookDelivery } from "./webhooks.js";
 
 export const REVOCATION_REASONS = [
   "member_removed",
@@ -32,6 +33,8 @@ export interface ServerToClientEvents {
   event: (event: OrgEvent) => void;
   ready: (payload: ReadyPayload) => void;
   revoked: (payload: RevokedPayload) => void;
+  /** A webhook delivery attempt, live, to the sockets that see owner-only events (not a log event). */
+  delivery: (payload: WebhookDelivery) => void;
 }
 
 /** Clients send nothing on an org namespace; everything they change goes through HTTP. */

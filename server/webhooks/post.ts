@@ -1,0 +1,152 @@
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import { assertPublicAddress, BlockedAddressError, bareHostname, guardedLookup } from "./ssrf.js";
+
+export interface WebhookPost {
+  url: string;
+  /** The JSON payload, already serialized (and signed over, so sent byte for byte). */
+  body: string;
+  headers: Record<string, string>;
+  /** One budget for the whole attempt: connect, response headers and body read. */
+  timeoutMs: number;
+  /** Response bytes kept; the rest is not read, so a huge answer cannot tie up the worker. */
+  maxResponseBytes: number;
+  /** Development and tests only: lets deliveries reach loopback and private addresses. */
+  allowPrivate: boolean;
+}
+
+export interface WebhookPostResult {
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null;
+  durationMs: number;
+  /** Null on success (a 2xx); otherwise a short reason for the delivery log. */
+  error: string | null;
+  /** The start of the response body, at most `maxResponseBytes` bytes (decoded as UTF-8). */
+  body: string;
+}
+
+const USER_AGENT = "Orgwire-Webhooks/1";
+
+/** Why a connection failed, in words for the delivery log rather than Node error codes. */
+function describeError(error: unknown): string {
+  if (error instanceof BlockedAddressError) return `blocked: ${error.message}`;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "does not resolve";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message || "request failed";
+}
+
+/**
+ * Sends one webhook delivery attempt as an HTTP POST. Never throws: every outcome, including a
+ * refused address, a timeout or a non-2xx answer, is a result with `error` set. Redirects are not
+ * followed (a 3xx fails the attempt): following one would let a public URL bounce the request to a
+ * private address. Each call opens its own connection, so the address guard runs on every delivery.
+ */
+export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    return Promise.resolve({ status: null, durationMs: elapsed(), error: "not a valid URL", body: "" });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Promise.resolve({ status: null, durationMs: elapsed(), error: "must use http: or https:", body: "" });
+  }
+  // Node skips `lookup` for IP literals, so the guarded lookup alone would let https://127.0.0.1/ through.
+  const host = bareHostname(url);
+  if (!input.allowPrivate && isIP(host)) {
+    try {
+      assertPublicAddress(host);
+    } catch (blocked) {
+      return Promise.resolve({ status: null, durationMs: elapsed(), error: describeError(blocked), body: "" });
+    }
+  }
+
+  return new Promise((resolve) => {
+    let req: ClientRequest | undefined;
+    let res: IncomingMessage | undefined;
+    let status: number | null = null;
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let settled = false;
+
+    const finish = (error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Stop reading whatever is left (a body over the limit, or a request cut by the timeout).
+      res?.destroy();
+      req?.destroy();
+      const body = Buffer.concat(chunks).toString("utf8");
+      resolve({ status, durationMs: elapsed(), error, body });
+    };
+    const verdict = (): string | null => {
+      if (status === null) return "no response";
+      if (status >= 200 && status < 300) return null;
+      if (status >= 300 && status < 400) return `redirects are not followed (HTTP ${status})`;
+      return `HTTP ${status}`;
+    };
+
+    const timer = setTimeout(() => finish(`timed out after ${input.timeoutMs} ms`), input.timeoutMs);
+
+    const headers: Record<string, string | number> = {};
+    // Lower-case the caller's names so ours below replace, rather than duplicate, theirs.
+    for (const [name, value] of Object.entries(input.headers)) headers[name.toLowerCase()] = value;
+    headers["content-type"] = "application/json";
+    headers["user-agent"] = USER_AGENT;
+    headers["content-length"] = Buffer.byteLength(input.body);
+
+    const options: RequestOptions = {
+      method: "POST",
+      headers,
+      lookup: guardedLookup(input.allowPrivate),
+      // No pooled sockets: a pooled connection would skip the lookup guard, and pools are not keyed by it.
+      agent: false,
+    };
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    try {
+      req = send(url, options, (response) => {
+        res = response;
+        status = response.statusCode ?? null;
+        response.on("data", (chunk: Buffer) => {
+          const room = input.maxResponseBytes - kept;
+          if (chunk.length >= room) {
+            chunks.push(chunk.subarray(0, room));
+            kept += room;
+            // Enough kept: the status already decided the attempt, so a cut body is not a failure.
+            finish(verdict());
+            return;
+          }
+          chunks.push(chunk);
+          kept += chunk.length;
+        });
+        response.on("end", () => finish(verdict()));
+        // The body broke off after the status arrived: the status still decides the attempt.
+        response.on("error", () => finish(verdict()));
+        response.on("close", () => finish(verdict()));
+      });
+    } catch (error) {
+      finish(describeError(error));
+      return;
+    }
+    req.on("error", (error) => finish(status === null ? describeError(error) : verdict()));
+    req.end(input.body);
+  });
+}
