@@ -6,5 +6,6 @@
 const only = process.argv[2];
 if (!only || only === "realtime") await (await import("./realtime.bench.js")).runRealtimeBench();
 if (!only || only === "audit") await (await import("./audit.bench.js")).runAuditBench();
+if (!only || only === "webhooks") await (await import("./webhooks.bench.js")).runWebhooksBench();
 if (!only || only === "capacity") await (await import("./capacity.bench.js")).runCapacityBench();
 process.exit(0);

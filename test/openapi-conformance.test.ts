@@ -218,6 +218,26 @@ describe("the API through prism proxy", () => {
     });
     await send("getBilling", { token: ownerToken, params: fixtures, expect: 200 });
 
+    // Webhooks: a public address (the node refuses private ones), turned off at once, so nothing is sent.
+    const hook = await send("createWebhook", {
+      token: ownerToken,
+      params: fixtures,
+      body: { url: "https://93.184.215.14/hook", events: ["member.*"], description: "tour" },
+      expect: 201,
+    });
+    fixtures.webhookId = hook.body.webhook.id;
+    await send("updateWebhook", { token: ownerToken, params: fixtures, body: { enabled: false }, expect: 200 });
+    await send("createWebhook", {
+      token: ownerToken,
+      params: fixtures,
+      body: { url: "https://127.0.0.1/hook", events: ["*"] },
+      expect: 400,
+    });
+    await send("listWebhooks", { token: ownerToken, params: fixtures, expect: 200 });
+    await send("getWebhook", { token: ownerToken, params: fixtures, expect: 200 });
+    await send("listWebhookDeliveries", { token: ownerToken, params: fixtures, expect: 200 });
+    await send("replayWebhook", { token: ownerToken, params: fixtures, body: { since: 1 }, expect: 200 });
+
     // Operations the tour above does not name: a GET whose path values are all known is tried.
     for (const { method, operation } of operationsOf(setup.document)) {
       const id = operation.operationId ?? "";
@@ -298,6 +318,7 @@ describe("the API through prism proxy", () => {
     await send("deleteResource", { token: ownerToken, params: fixtures, expect: 204 });
     await send("deleteProject", { token: ownerToken, params: fixtures, expect: 204 });
     await send("revokeApiKey", { token: ownerToken, params: fixtures, expect: 204 });
+    await send("deleteWebhook", { token: ownerToken, params: fixtures, expect: 204 });
     await send("getOrg", { token: key.body.secret, params: fixtures, expect: 401 });
     const other = await send("createInvitation", {
       token: ownerToken,

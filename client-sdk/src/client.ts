@@ -3,6 +3,7 @@ import { apiKeysApi, auditApi, eventsApi } from "./api/audit.js";
 import { invitationsApi } from "./api/invitations.js";
 import { membersApi, orgsApi } from "./api/orgs.js";
 import { projectsApi, resourcesApi } from "./api/projects.js";
+import { webhooksApi } from "./api/webhooks.js";
 import type { OrgEvent } from "./contract/index.js";
 import { Http } from "./http.js";
 import {
@@ -50,6 +51,7 @@ export class OrgwireClient {
   readonly eventLog;
   readonly audit;
   readonly apiKeys;
+  readonly webhooks;
 
   constructor(options: ClientOptions) {
     this.#urls = Array.isArray(options.url) ? [...options.url] : [options.url];
@@ -68,6 +70,7 @@ export class OrgwireClient {
     this.eventLog = eventsApi(this.#http);
     this.audit = auditApi(this.#http);
     this.apiKeys = apiKeysApi(this.#http);
+    this.webhooks = webhooksApi(this.#http);
   }
 
   /** The bearer token in use. */

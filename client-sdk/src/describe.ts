@@ -54,5 +54,15 @@ export function describeEvent(event: OrgEvent): string {
       return `the API key ${event.data.name} was revoked (${event.data.reason.replace("_", " ")})`;
     case "audit.exported":
       return `${who} exported ${event.data.count} audit entries as ${event.data.format}`;
+    case "webhook.created":
+      return `${who} added the webhook ${event.data.url} (${event.data.events.join(", ")})`;
+    case "webhook.updated":
+      return `${who} changed the webhook ${event.data.url}: ${event.data.fields.join(", ")}`;
+    case "webhook.deleted":
+      return `${who} deleted the webhook ${event.data.url}`;
+    case "webhook.replayed":
+      return `${who} replayed the webhook ${event.data.url} from seq ${event.data.since}`;
+    case "webhook.disabled":
+      return `the webhook ${event.data.url} was turned off after failing since ${event.data.failingSince} (seq ${event.data.seq})`;
   }
 }

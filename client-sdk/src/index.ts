@@ -1,5 +1,6 @@
 export type { MfaProof } from "./api/account.js";
 export * from "./api/types.js";
+export { verifyWebhook, WebhookVerificationError } from "./api/verify.js";
 export { type ClientOptions, OrgwireClient } from "./client.js";
 export * from "./contract/index.js";
 export { describeEvent } from "./describe.js";

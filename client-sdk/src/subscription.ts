@@ -1,5 +1,5 @@
 import { Manager, type Socket } from "socket.io-client";
-import type { OrgEvent, ReadyPayload, RevokedPayload } from "./contract/index.js";
+import type { OrgEvent, ReadyPayload, RevokedPayload, WebhookDelivery } from "./contract/index.js";
 import { OrgwireError } from "./errors.js";
 
 export interface SubscribeOptions {
@@ -15,6 +15,11 @@ export interface SubscribeOptions {
   onError?: (error: OrgwireError) => void;
   /** Connection state, for a "live" indicator. */
   onStatus?: (status: SubscriptionStatus) => void;
+  /**
+   * Each webhook delivery attempt as it happens (owners and audit API keys only). Live only: not in
+   * the event log, so none are replayed after a reconnect; read `webhooks.deliveries` for history.
+   */
+  onDelivery?: (delivery: WebhookDelivery) => void;
 }
 
 export type SubscriptionStatus = "connecting" | "live" | "reconnecting" | "closed";
@@ -141,6 +146,9 @@ export function openSubscription(
       lastSeq = Math.max(lastSeq ?? 0, ready.seq);
       setStatus("live");
       options.onReady?.(ready);
+    });
+    s.on("delivery", (delivery: WebhookDelivery) => {
+      options.onDelivery?.(delivery);
     });
     s.on("revoked", (revoked: RevokedPayload) => {
       end();

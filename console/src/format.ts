@@ -104,6 +104,16 @@ export function describe(event: OrgEvent, name: (userId: string) => string): str
       return `API key ${event.data.name} revoked (${event.data.reason.replace("_", " ")})`;
     case "audit.exported":
       return `exported ${event.data.count} audit entries as ${event.data.format.toUpperCase()}`;
+    case "webhook.created":
+      return `added webhook ${event.data.url} (${event.data.events.join(", ")})`;
+    case "webhook.updated":
+      return `changed webhook ${event.data.url} (${event.data.fields.join(", ")})`;
+    case "webhook.deleted":
+      return `deleted webhook ${event.data.url}`;
+    case "webhook.replayed":
+      return `replayed webhook ${event.data.url} from seq ${event.data.since}`;
+    case "webhook.disabled":
+      return `webhook ${event.data.url} turned off: failing since ${event.data.failingSince}`;
   }
 }
 

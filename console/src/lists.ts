@@ -103,6 +103,31 @@ export const refreshApiKeys = (view: OrgView) =>
       )
     : undefined;
 
+export const refreshWebhooks = (view: OrgView) =>
+  can(view.role, "webhooks.manage")
+    ? refresh(
+        view,
+        "webhooks",
+        () => api().webhooks.list(view.id, ALL),
+        (page) => {
+          view.webhooks = page.items;
+          const ids = new Set(page.items.map((w) => w.id));
+          for (const id of Object.keys(view.deliveries)) if (!ids.has(id)) delete view.deliveries[id];
+        },
+      )
+    : undefined;
+
+/** One endpoint's latest delivery attempts, newest first (live ones are prepended by live.ts). */
+export const refreshDeliveries = (view: OrgView, webhookId: string) =>
+  refresh(
+    view,
+    `deliveries:${webhookId}`,
+    () => api().webhooks.deliveries(view.id, webhookId, { limit: 50 }),
+    (page) => {
+      view.deliveries[webhookId] = page.items;
+    },
+  );
+
 export const refreshResources = (view: OrgView, projectId: string) =>
   refresh(
     view,
@@ -172,6 +197,15 @@ export function loadAll(view: OrgView): void {
   else {
     view.apiKeys = undefined;
     view.newKey = undefined;
+  }
+  if (!can(view.role, "webhooks.manage")) {
+    view.webhooks = undefined;
+    view.newWebhook = undefined;
+    view.deliveries = {};
+  } else if (view.webhooks || (state.route.page === "org" && state.route.section === "webhooks")) {
+    // Also after a reconnect: deliveries made while away are not replayed on the socket.
+    void refreshWebhooks(view);
+    for (const id of Object.keys(view.deliveries)) void refreshDeliveries(view, id);
   }
   if (!can(view.role, "audit.read")) view.audit = { ...view.audit, items: [], cursor: null, loaded: false };
   else if (view.audit.loaded || (state.route.page === "org" && state.route.section === "audit")) void loadAudit(view);

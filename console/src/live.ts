@@ -1,4 +1,4 @@
-import type { OrgEvent, RevocationReason, Subscription } from "../../client-sdk/src/index.js";
+import type { OrgEvent, RevocationReason, Subscription, WebhookDelivery } from "../../client-sdk/src/index.js";
 import { lostMessage } from "./format.js";
 import {
   loadAll,
@@ -12,6 +12,7 @@ import {
   refreshProjectMembers,
   refreshProjects,
   refreshSettings,
+  refreshWebhooks,
   setRole,
 } from "./lists.js";
 import { can } from "./permissions.js";
@@ -56,6 +57,11 @@ export function openOrg(orgId: string): void {
       if (state.org !== view) return;
       state.live = { ...state.live, seq: event.seq };
       applyEvent(view, event);
+      update();
+    },
+    onDelivery: (delivery) => {
+      if (state.org !== view) return;
+      applyDelivery(view, delivery);
       update();
     },
     onRevoked: ({ reason }) => lose(view, reason),
@@ -179,10 +185,36 @@ function applyEvent(view: OrgView, event: OrgEvent): void {
     case "api_key.revoked":
       void refreshApiKeys(view);
       break;
+    case "webhook.created":
+    case "webhook.updated":
+    case "webhook.deleted":
+    case "webhook.replayed":
+    case "webhook.disabled":
+      if (view.webhooks) void refreshWebhooks(view);
+      break;
     default:
       break;
   }
   tail(view, event);
+}
+
+/** Deliveries kept in an endpoint's log; older ones are in the API. */
+const DELIVERIES_KEEP = 200;
+
+/**
+ * A delivery attempt, live: on top of its endpoint's log (if that log was read), and the endpoint's
+ * failing state patched from it so the list need not be re-read on every attempt.
+ */
+function applyDelivery(view: OrgView, delivery: WebhookDelivery): void {
+  const log = view.deliveries[delivery.webhookId];
+  if (log && !log.some((d) => d.id === delivery.id))
+    view.deliveries[delivery.webhookId] = [delivery, ...log].slice(0, DELIVERIES_KEEP);
+  const hook = view.webhooks?.find((w) => w.id === delivery.webhookId);
+  if (!hook) return;
+  if (delivery.status === "succeeded") {
+    hook.failingSince = null;
+    hook.deliveredSeq = Math.max(hook.deliveredSeq, delivery.seq);
+  } else hook.failingSince ??= delivery.attemptedAt;
 }
 
 /** The audit page's live tail: matching events on top, as they happen. */
@@ -199,4 +231,5 @@ export function openSection(view: OrgView, section: string): void {
   if (section === "audit" && can(view.role, "audit.read") && !view.audit.loaded) void loadAudit(view);
   if (section === "settings" && can(view.role, "org.manage")) void refreshSettings(view);
   if (section === "billing" && can(view.role, "org.manage")) void refreshBilling(view);
+  if (section === "webhooks" && can(view.role, "webhooks.manage")) void refreshWebhooks(view);
 }

@@ -17,6 +17,7 @@ import { orgSettingsPage } from "./views/org-settings.js";
 import { orgsPage } from "./views/orgs.js";
 import { projectsPage } from "./views/projects.js";
 import { orgHeading, shell } from "./views/shell.js";
+import { webhooksPage } from "./views/webhooks.js";
 
 const root = document.getElementById("app") as HTMLElement;
 const handlers = { signOut, dismissLost };
@@ -67,6 +68,8 @@ function orgPage(route: Extract<Route, { page: "org" }>): TemplateResult {
       return can(view.role, "audit.read") ? auditPage(view) : ownersOnly("Audit log");
     case "api-keys":
       return can(view.role, "api_keys.manage") ? apiKeysPage(view) : ownersOnly("API keys");
+    case "webhooks":
+      return can(view.role, "webhooks.manage") ? webhooksPage(view) : ownersOnly("Webhooks");
     case "settings":
       return can(view.role, "org.manage") ? orgSettingsPage(view) : ownersOnly("Settings");
     case "billing":

@@ -3,6 +3,7 @@ import type {
   AuditFilters,
   BillingProfile,
   CreatedApiKey,
+  CreatedWebhook,
   Invitation,
   InvitationPreview,
   Member,
@@ -17,10 +18,12 @@ import type {
   SubscriptionStatus,
   TotpEnrolment,
   User,
+  Webhook,
+  WebhookDelivery,
 } from "../../client-sdk/src/index.js";
 
 /** The sections of an organization, in the order of the navigation. */
-export const SECTIONS = ["projects", "members", "audit", "api-keys", "settings", "billing"] as const;
+export const SECTIONS = ["projects", "members", "audit", "api-keys", "webhooks", "settings", "billing"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Route =
@@ -74,6 +77,15 @@ export interface OrgView {
   settings?: OrgSettings;
   /** The billing profile (owners, read on the billing page). */
   billing?: BillingProfile;
+  /** Webhook endpoints (owners, read on the webhooks page, re-read on `webhook.*` events). */
+  webhooks?: Webhook[];
+  /** The endpoint just created and its signing secret, shown once. */
+  newWebhook?: CreatedWebhook;
+  /** Delivery logs read so far, per endpoint, newest first; kept live from the socket's `delivery` messages. */
+  deliveries: Record<string, WebhookDelivery[]>;
+  /** The endpoint whose delivery log is open, and the one whose event filters are being edited. */
+  openWebhook?: string;
+  editingWebhook?: string;
   /** What the owner typed to confirm deleting the organization. */
   deleteConfirm?: string;
   /** The latest request per list: an older answer never overwrites a newer one. */
@@ -139,6 +151,7 @@ export function newOrgView(summary: OrgSummary): OrgView {
     ...summary,
     resources: {},
     projectMembers: {},
+    deliveries: {},
     audit: { items: [], cursor: null, filters: {}, tail: true, loaded: false, fresh: new Set() },
     generations: new Map(),
   };

@@ -47,6 +47,11 @@ export const TAGS = [
   },
   { name: "api-keys", description: "API keys (`ow_…`) that act for an organization with a capped role." },
   { name: "billing", description: "The organization's billing profile." },
+  {
+    name: "webhooks",
+    description:
+      "Signed webhook endpoints that get the organization's events in seq order, at least once; their delivery log.",
+  },
   { name: "node", description: "The node itself: liveness, readiness and this document. Outside `/v1`." },
 ] as const;
 

@@ -6,13 +6,26 @@ import { auditExport, auditTail, auditVerify } from "./commands/audit.js";
 import { login, logout } from "./commands/auth.js";
 import { eventsTail } from "./commands/events.js";
 import { members, orgs } from "./commands/orgs.js";
+import { webhooksCreate, webhooksDeliveries, webhooksList } from "./commands/webhooks.js";
 import { createContext } from "./context.js";
 import { CliError, UsageError } from "./errors.js";
 import { helpText } from "./help.js";
 import { Output, type Streams } from "./output.js";
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [login, logout, orgs, members, eventsTail, auditTail, auditExport, auditVerify];
+const COMMANDS: Command[] = [
+  login,
+  logout,
+  orgs,
+  members,
+  eventsTail,
+  auditTail,
+  auditExport,
+  auditVerify,
+  webhooksList,
+  webhooksCreate,
+  webhooksDeliveries,
+];
 
 /** Runs one command line and answers the exit code (0 ok, 1 failure, 2 bad usage). */
 async function main(argv: string[], env: NodeJS.ProcessEnv, streams: Streams): Promise<number> {

@@ -8,16 +8,18 @@ const SECTION_LABELS: Record<Section, string> = {
   members: "Members",
   audit: "Audit log",
   "api-keys": "API keys",
+  webhooks: "Webhooks",
   settings: "Settings",
   billing: "Billing",
 };
 
 /** Which sections a role sees in the navigation. */
 export function sectionsFor(role: Parameters<typeof can>[0]): Section[] {
-  return (["projects", "members", "audit", "api-keys", "settings", "billing"] as const).filter(
+  return (["projects", "members", "audit", "api-keys", "webhooks", "settings", "billing"] as const).filter(
     (s) =>
       (s !== "audit" || can(role, "audit.read")) &&
       (s !== "api-keys" || can(role, "api_keys.manage")) &&
+      (s !== "webhooks" || can(role, "webhooks.manage")) &&
       ((s !== "settings" && s !== "billing") || can(role, "org.manage")),
   );
 }

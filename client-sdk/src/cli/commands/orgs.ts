@@ -3,7 +3,7 @@ import type { Member, Org } from "../../contract/index.js";
 import type { Command } from "../args.js";
 
 /** Every page of a list, 500 at a time. */
-async function all<T>(page: (query: { cursor?: string; limit: number }) => Promise<Page<T>>): Promise<T[]> {
+export async function all<T>(page: (query: { cursor?: string; limit: number }) => Promise<Page<T>>): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {
