@@ -98,6 +98,11 @@ describe("webhook delivery on two nodes", () => {
     receivers.push(receiver);
     const owner = await signup(A(), "owner");
     const org = await createOrg(A(), owner.token, "Failing");
+    // Owners who chose security mail hear of it (the nodes run without SMTP_URL: their dev outboxes).
+    await call(A(), "PATCH", `/v1/orgs/${org.id}`, {
+      token: owner.token,
+      body: { settings: { notifications: { security: true } } },
+    });
     const created = await call(A(), "POST", `/v1/orgs/${org.id}/webhooks`, {
       token: owner.token,
       body: { url: receiver.url, events: ["org.updated"] },
@@ -118,6 +123,13 @@ describe("webhook delivery on two nodes", () => {
     const events = await call(A(), "GET", `/v1/orgs/${org.id}/events?limit=100`, { token: owner.token });
     const disabled = events.body.items.find((e: { type: string }) => e.type === "webhook.disabled");
     expect(disabled).toMatchObject({ actor: { type: "system" }, target: { id: hook }, data: { url: receiver.url } });
+    const outboxes = () =>
+      cluster.nodes
+        .flatMap((n) => (n.mailer.kind === "outbox" ? n.mailer.outbox() : []))
+        .filter((m) => m.to === owner.email);
+    for (let i = 0; i < 50 && outboxes().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(outboxes().map((m) => m.subject)).toEqual([expect.stringMatching(/^A webhook was turned off/)]);
+    expect(outboxes()[0]?.text).toContain(receiver.url);
     const tries = receiver.arrivals.length;
     expect(tries).toBeGreaterThan(3);
     await new Promise((r) => setTimeout(r, 500));

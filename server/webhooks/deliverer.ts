@@ -70,21 +70,20 @@ export function createDeliverer(deps: DelivererDeps) {
       const from = Number(endpoint.delivered_seq);
       const rows = from < Number(endpoint.head_seq) ? await logRowsFrom(db, endpoint.org_id, from + 1, BATCH) : [];
       if (rows.length === 0) return;
-      const secret = cipher.decrypt(endpoint.secret, id);
+      const signer = new Signer(cipher.decrypt(endpoint.secret, id));
       let cursor = from;
       let first = true;
       for (const event of rows.map(rowToEvent)) {
         if (!webhookWants(endpoint.events, event.type)) continue;
         const attempt = first ? endpoint.attempts + 1 : 1;
-        const ok = await deliverOne(endpoint, secret, event, {
+        const moved = await deliverOne(endpoint, signer, event, {
           cursor,
           attempt,
           failingSince: first ? endpoint.failing_since : null,
         });
         first = false;
-        if (!ok) return;
-        // The cursor moves past everything before this event too (the ones the filters skip).
-        if (!(await repo.advanceCursor(db, id, owner, cursor, event.seq))) return; // replayed, turned off or lost
+        // Failed (it waits for its retry), or the cursor could not move: replayed, turned off or lost.
+        if (!moved) return;
         cursor = event.seq;
       }
       const last = rows.at(-1)?.seq ?? cursor;
@@ -92,10 +91,14 @@ export function createDeliverer(deps: DelivererDeps) {
     }
   }
 
-  /** One try; on failure, records it (retry or disable) and answers false. */
+  /**
+   * One try, logged. On a 2xx the cursor moves to the event (past the skipped ones before it too)
+   * in the same statement; answers whether it moved. On a failure, schedules the retry or turns the
+   * endpoint off, and answers false.
+   */
   async function deliverOne(
     endpoint: WebhookRow,
-    secret: string,
+    signer: Signer,
     event: FullEvent,
     at: { cursor: number; attempt: number; failingSince: Date | null },
   ): Promise<boolean> {
@@ -103,7 +106,7 @@ export function createDeliverer(deps: DelivererDeps) {
     const { context: _context, ...view } = projectEvent(event, true);
     const body = JSON.stringify(view);
     const sentAt = new Date();
-    const signature = new Signer(secret).sign(event.id, sentAt, body);
+    const signature = signer.sign(event.id, sentAt, body);
     const result = await postWebhook({
       url: endpoint.url,
       body,
@@ -142,9 +145,16 @@ export function createDeliverer(deps: DelivererDeps) {
       next_retry_at: nextRetryAt,
       attempted_at: sentAt,
     };
-    await repo.insertDelivery(db, row).catch((err) => log.warn({ err, webhookId: endpoint.id }, "delivery not logged"));
+    let moved = false;
+    if (ok) {
+      moved = await repo.recordSuccess(db, row, { id: endpoint.id, owner, from: at.cursor, to: event.seq });
+    } else {
+      await repo
+        .insertDelivery(db, row)
+        .catch((err) => log.warn({ err, webhookId: endpoint.id }, "delivery not logged"));
+    }
     deps.onAttempt(endpoint.org_id, toDelivery(row));
-    return ok;
+    return moved;
   }
 
   async function disable(endpoint: WebhookRow, cursor: number, seq: number, failingSince: Date) {

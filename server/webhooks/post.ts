@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { assertPublicAddress, BlockedAddressError, bareHostname, guardedLookup } from "./ssrf.js";
@@ -30,6 +30,24 @@ export interface WebhookPostResult {
 
 const USER_AGENT = "Orgwire-Webhooks/1";
 
+/**
+ * Kept-alive connections, one pool per (scheme, allowPrivate), each opening its connections
+ * through the guarded lookup: a connection is checked when it opens, and a reused one stays on
+ * the address that was checked, so reuse cannot reach a private address. Reuse spares each
+ * delivery a TCP (and TLS) handshake. Idle connections close after 30 s.
+ */
+const pools = new Map<string, HttpAgent>();
+function poolFor(https: boolean, allowPrivate: boolean): HttpAgent {
+  const key = `${https}:${allowPrivate}`;
+  let pool = pools.get(key);
+  if (!pool) {
+    const options = { keepAlive: true, maxFreeSockets: 256, timeout: 30_000, lookup: guardedLookup(allowPrivate) };
+    pool = https ? new HttpsAgent(options) : new HttpAgent(options);
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
 /** Why a connection failed, in words for the delivery log rather than Node error codes. */
 function describeError(error: unknown): string {
   if (error instanceof BlockedAddressError) return `blocked: ${error.message}`;
@@ -54,7 +72,7 @@ function describeError(error: unknown): string {
  * Sends one webhook delivery attempt as an HTTP POST. Never throws: every outcome, including a
  * refused address, a timeout or a non-2xx answer, is a result with `error` set. Redirects are not
  * followed (a 3xx fails the attempt): following one would let a public URL bounce the request to a
- * private address. Each call opens its own connection, so the address guard runs on every delivery.
+ * private address. Connections are kept alive between deliveries; each is checked as it opens.
  */
 export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
   const started = performance.now();
@@ -87,13 +105,16 @@ export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
     let kept = 0;
     let settled = false;
 
-    const finish = (error: string | null) => {
+    /** `reusable`: the answer was read to its end, so its connection can serve the next delivery. */
+    const finish = (error: string | null, reusable = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // Stop reading whatever is left (a body over the limit, or a request cut by the timeout).
-      res?.destroy();
-      req?.destroy();
+      if (!reusable) {
+        // Stop reading whatever is left (a body over the limit, or a request cut by the timeout).
+        res?.destroy();
+        req?.destroy();
+      }
       const body = Buffer.concat(chunks).toString("utf8");
       resolve({ status, durationMs: elapsed(), error, body });
     };
@@ -117,8 +138,7 @@ export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
       method: "POST",
       headers,
       lookup: guardedLookup(input.allowPrivate),
-      // No pooled sockets: a pooled connection would skip the lookup guard, and pools are not keyed by it.
-      agent: false,
+      agent: poolFor(url.protocol === "https:", input.allowPrivate),
     };
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     try {
@@ -137,7 +157,7 @@ export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
           chunks.push(chunk);
           kept += chunk.length;
         });
-        response.on("end", () => finish(verdict()));
+        response.on("end", () => finish(verdict(), true));
         // The body broke off after the status arrived: the status still decides the attempt.
         response.on("error", () => finish(verdict()));
         response.on("close", () => finish(verdict()));

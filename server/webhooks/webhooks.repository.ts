@@ -178,6 +178,27 @@ export function disablingFailedWebhook(id: string, owner: string, from: number) 
       .returningAll();
 }
 
+/**
+ * A 2xx: logs the attempt and moves the cursor to `to` in one statement (one round trip), with
+ * the same conditions as `advanceCursor`. The attempt is logged even when the cursor cannot move.
+ */
+export async function recordSuccess(
+  db: Executor,
+  delivery: Insertable<WebhookDeliveriesTable>,
+  move: { id: string; owner: string; from: number; to: number },
+): Promise<boolean> {
+  const result = await db
+    .with("logged", (q) => q.insertInto("webhook_deliveries").values(delivery))
+    .updateTable("webhooks")
+    .set({ delivered_seq: move.to, attempts: 0, failing_since: null })
+    .where("id", "=", move.id)
+    .where("lease_owner", "=", move.owner)
+    .where("delivered_seq", "=", move.from)
+    .where("enabled", "=", true)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function insertDelivery(db: Executor, row: Insertable<WebhookDeliveriesTable>): Promise<void> {
   await db.insertInto("webhook_deliveries").values(row).execute();
 }
