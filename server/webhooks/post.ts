@@ -34,14 +34,16 @@ const USER_AGENT = "Orgwire-Webhooks/1";
  * Kept-alive connections, one pool per (scheme, allowPrivate), each opening its connections
  * through the guarded lookup: a connection is checked when it opens, and a reused one stays on
  * the address that was checked, so reuse cannot reach a private address. Reuse spares each
- * delivery a TCP (and TLS) handshake. Idle connections close after 30 s.
+ * delivery a TCP (and TLS) handshake.
  */
 const pools = new Map<string, HttpAgent>();
 function poolFor(https: boolean, allowPrivate: boolean): HttpAgent {
   const key = `${https}:${allowPrivate}`;
   let pool = pools.get(key);
   if (!pool) {
-    const options = { keepAlive: true, maxFreeSockets: 256, timeout: 30_000, lookup: guardedLookup(allowPrivate) };
+    // Idle connections close after 4 s: before the receiver's own keep-alive timeout (Node's
+    // default is 5 s), so a reused connection is rarely one the receiver is closing.
+    const options = { keepAlive: true, maxFreeSockets: 256, timeout: 4_000, lookup: guardedLookup(allowPrivate) };
     pool = https ? new HttpsAgent(options) : new HttpAgent(options);
     pools.set(key, pool);
   }
@@ -74,7 +76,19 @@ function describeError(error: unknown): string {
  * followed (a 3xx fails the attempt): following one would let a public URL bounce the request to a
  * private address. Connections are kept alive between deliveries; each is checked as it opens.
  */
-export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
+export async function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
+  const result = await postOnce(input);
+  // A kept-alive connection the receiver closed just as it was reused: that is no answer from the
+  // receiver, so try once more on a new connection (at least once allows the rare duplicate).
+  if (result !== STALE_CONNECTION) return result;
+  const again = await postOnce(input);
+  return again === STALE_CONNECTION ? { status: null, durationMs: 0, error: "connection reset", body: "" } : again;
+}
+
+const STALE_CONNECTION = Symbol("stale connection");
+const STALE_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
+function postOnce(input: WebhookPost): Promise<WebhookPostResult | typeof STALE_CONNECTION> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
 
@@ -97,7 +111,7 @@ export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
     }
   }
 
-  return new Promise((resolve) => {
+  return new Promise<WebhookPostResult | typeof STALE_CONNECTION>((resolve) => {
     let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
     let status: number | null = null;
@@ -166,7 +180,17 @@ export function postWebhook(input: WebhookPost): Promise<WebhookPostResult> {
       finish(describeError(error));
       return;
     }
-    req.on("error", (error) => finish(status === null ? describeError(error) : verdict()));
+    req.on("error", (error) => {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (status === null && req?.reusedSocket && STALE_CODES.has(code) && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        req?.destroy();
+        resolve(STALE_CONNECTION);
+        return;
+      }
+      finish(status === null ? describeError(error) : verdict());
+    });
     req.end(input.body);
   });
 }
