@@ -5,6 +5,13 @@ import { type Kysely, sql } from "kysely";
  * the owners' mail notifications with theirs. Each cursor row is also a lease (lease_owner,
  * lease_until) so that exactly one node works on it at a time (server/outbound/README.md).
  */
+/** The retry and lease columns of both kinds of cursor row (server/outbound/README.md). */
+const CURSOR_STATE = sql`attempts integer not null default 0,
+    failing_since timestamptz,
+    next_attempt_at timestamptz not null default now(),
+    lease_owner text,
+    lease_until timestamptz`;
+
 const statements = [
   sql`create table webhooks (
     id uuid primary key,
@@ -18,11 +25,7 @@ const statements = [
     created_by text not null,
     created_at timestamptz not null default date_trunc('milliseconds', now()),
     delivered_seq bigint not null,
-    attempts integer not null default 0,
-    failing_since timestamptz,
-    next_attempt_at timestamptz not null default now(),
-    lease_owner text,
-    lease_until timestamptz
+    ${CURSOR_STATE}
   )`,
   sql`create index webhooks_org_idx on webhooks(org_id, created_at, id)`,
   // What the pollers scan: enabled endpoints, by when they are due.
@@ -48,11 +51,7 @@ const statements = [
     org_id uuid primary key references orgs(id) on delete cascade,
     delivered_seq bigint not null,
     digest_due_at timestamptz not null,
-    attempts integer not null default 0,
-    failing_since timestamptz,
-    next_attempt_at timestamptz not null default now(),
-    lease_owner text,
-    lease_until timestamptz
+    ${CURSOR_STATE}
   )`,
   // Which mails went out (key: the event id, or digest:<week start>), so a retry sends the rest only.
   sql`create table notification_mails (

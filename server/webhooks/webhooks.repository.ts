@@ -1,8 +1,15 @@
-import { type Insertable, type QueryCreator, sql } from "kysely";
+import { type ExpressionBuilder, type Insertable, type QueryCreator, sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
 import type { Database } from "../db/schema.js";
 import type { WebhookDeliveriesTable, WebhookRow } from "../db/tables/webhooks.table.js";
+
+/**
+ * What every write of the delivering node requires: it still holds the lease, the cursor is where
+ * it read it (no replay or other holder moved it), and the endpoint is on.
+ */
+const heldAt = (id: string, owner: string, from: number) => (eb: ExpressionBuilder<Database, "webhooks">) =>
+  eb.and([eb("id", "=", id), eb("lease_owner", "=", owner), eb("delivered_seq", "=", from), eb("enabled", "=", true)]);
 
 /** Query builders for `MutationScope.write` (the change and its event in one statement). */
 export function insertingWebhook(row: {
@@ -129,10 +136,7 @@ export async function advanceCursor(
   const result = await db
     .updateTable("webhooks")
     .set({ delivered_seq: to, attempts: 0, failing_since: null })
-    .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .where("delivered_seq", "=", from)
-    .where("enabled", "=", true)
+    .where(heldAt(id, owner, from))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -157,10 +161,7 @@ export async function recordFailure(
       lease_owner: null,
       lease_until: null,
     })
-    .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .where("delivered_seq", "=", from)
-    .where("enabled", "=", true)
+    .where(heldAt(id, owner, from))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -171,10 +172,7 @@ export function disablingFailedWebhook(id: string, owner: string, from: number) 
     db
       .updateTable("webhooks")
       .set({ enabled: false, disabled_reason: "failing", lease_owner: null, lease_until: null })
-      .where("id", "=", id)
-      .where("lease_owner", "=", owner)
-      .where("delivered_seq", "=", from)
-      .where("enabled", "=", true)
+      .where(heldAt(id, owner, from))
       .returningAll();
 }
 
@@ -191,10 +189,7 @@ export async function recordSuccess(
     .with("logged", (q) => q.insertInto("webhook_deliveries").values(delivery))
     .updateTable("webhooks")
     .set({ delivered_seq: move.to, attempts: 0, failing_since: null })
-    .where("id", "=", move.id)
-    .where("lease_owner", "=", move.owner)
-    .where("delivered_seq", "=", move.from)
-    .where("enabled", "=", true)
+    .where(heldAt(move.id, move.owner, move.from))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
