@@ -1,5 +1,6 @@
-# Orgwire node image. The server runs through tsx (a production dependency), so it needs no
-# build; the console (static files) and the SDK are built in a first stage with the dev tools.
+# Orgwire node image. A first stage builds with the dev tools (`npm run build`: the SDK, the console's
+# static files and the server, compiled by tsc to dist/); the image runs the compiled server with
+# production dependencies only (tsx and typescript are dev dependencies).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -21,9 +22,12 @@ COPY package.json package-lock.json ./
 COPY client-sdk/package.json client-sdk/
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
-COPY . .
+# Only what runs: the compiled server (dist/server, dist/migrations, dist/client-sdk/src/contract),
+# the console it serves from console/dist, and the SDK package (`npx orgwire`) the workspace links.
+COPY --from=build /app/dist dist
 COPY --from=build /app/console/dist console/dist
 COPY --from=build /app/client-sdk/dist client-sdk/dist
+COPY client-sdk/bin client-sdk/bin
 # DATA_DIR (embedded PGlite) is only used when DATABASE_URL is unset; make it writable anyway.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 
@@ -36,5 +40,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 
 # SIGTERM drains (stop accepting, send sockets elsewhere, finish in-flight requests, exit 0).
 STOPSIGNAL SIGTERM
-# Not `npm start`: its prestart would rebuild, and the image has no dev tools.
-CMD ["node", "--import", "tsx", "server/main.ts"]
+# Node itself, not `npm start` (that runs the sources through tsx, a dev dependency) and not npm at
+# all: npm would stand between the signal and the process.
+CMD ["node", "dist/server/main.js"]

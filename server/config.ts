@@ -24,6 +24,11 @@ const positiveInt = z.coerce.number().int().positive();
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
+  /**
+   * Serves `GET /metrics` (Prometheus) on this port of HOST instead of PORT, and the public port
+   * answers 404 for it: keeps the node's numbers off the port the load balancer publishes.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
@@ -32,6 +37,23 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .optional(),
+  /**
+   * `host:port,host:port,…`: some nodes of a Redis Cluster (any of them; the rest are discovered).
+   * Set, the bus uses sharded pub/sub on the cluster instead of REDIS_URL (docs/redis-cluster.md).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value, ctx) => {
+      const nodes = value.split(",").map((part) => {
+        const match = /^\s*(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):(\d{1,5})\s*$/.exec(part);
+        const port = Number(match?.[2]);
+        return match?.[1] && port > 0 && port <= 65535 ? { host: match[1].replace(/^\[|\]$/g, ""), port } : undefined;
+      });
+      if (nodes.every((n) => n !== undefined)) return nodes as { host: string; port: number }[];
+      ctx.addIssue({ code: "custom", message: "must be host:port pairs separated by commas" });
+      return z.NEVER;
+    })
     .optional(),
   /** Prefix of every Redis key and channel this deployment uses. */
   REDIS_PREFIX: z.string().min(1).default("orgwire:"),

@@ -23,6 +23,8 @@ import { createHttpApp } from "./http/app.js";
 import { invitationsModule } from "./invitations/index.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { membersModule } from "./members/index.js";
+import { countOrgSockets, createMetrics, type Metrics } from "./metrics/metrics.js";
+import { type MetricsServer, serveMetrics } from "./metrics/server.js";
 import { createNotifier } from "./notifications/index.js";
 import { orgsModule } from "./orgs/index.js";
 import { listOrgsOfUser } from "./orgs/orgs.repository.js";
@@ -38,6 +40,10 @@ export interface OrgwireNode {
   server: HttpServer;
   io: OrgServer;
   port: number;
+  /** This node's Prometheus registry and metrics (its own, not prom-client's global one). */
+  metrics: Metrics;
+  /** The port /metrics is served on when METRICS_PORT is set (the actual one, for METRICS_PORT=0). */
+  metricsPort?: number;
   log: Logger;
   /** Invitation mail: SMTP, or the dev outbox when SMTP_URL is unset. */
   mailer: Mailer;
@@ -78,6 +84,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     fetch: (request: Request, env: unknown) => (app as NonNullable<typeof app>).fetch(request, env),
   }) as HttpServer;
   const io: OrgServer = new SocketServer(server, { serveClient: false });
+  const metrics = createMetrics({ countSockets: () => countOrgSockets(io) });
   const hub = await createRealtimeHub({
     io,
     db,
@@ -108,12 +115,15 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     },
     headPollMs: config.HEAD_POLL_MS,
     ackTimeoutMs: config.REVOCATION_ACK_TIMEOUT_MS,
+    metrics,
   });
 
   // Outbound workers (webhooks) look for work after each local commit; set once they exist.
   let afterCommit = () => {};
   const sink: EventSink = {
     committed(events) {
+      // Every org mutation's commit comes through here (server/events/unit-of-work.ts), once.
+      metrics.eventsAppended.inc(events.length);
       afterCommit();
       return hub.sink.committed(events);
     },
@@ -179,7 +189,13 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
       live: () => true,
       ready: async () => !draining && (await database.ping()) && (await bus.ping()),
     },
+    metrics: { ...metrics, servePublic: config.METRICS_PORT === undefined },
   });
+  // METRICS_PORT: /metrics on a port of its own, off the one the load balancer publishes.
+  const metricsServer: MetricsServer | undefined =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await serveMetrics(metrics.registry, { port: config.METRICS_PORT, host: config.HOST });
 
   // A deep accept queue: when a node dies, its clients all reconnect here at once, and a refused
   // SYN costs a client a TCP retransmit (1 s, then 3, 7, …), far more than queueing (the kernel caps
@@ -204,6 +220,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     mailer.close();
     await bus.close();
     await database.close();
+    await metricsServer?.close();
   }
 
   return {
@@ -213,6 +230,8 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     server,
     io,
     port,
+    metrics,
+    metricsPort: metricsServer?.port,
     log,
     mailer,
     async drain() {

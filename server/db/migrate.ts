@@ -1,27 +1,42 @@
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import type { DatabaseHandle } from "./database.js";
 
+/**
+ * migrations/ next to server/: the sources (tsx, vitest) or their compiled copy, dist/migrations beside
+ * dist/server (tsconfig.build.json keeps the tree's shape), so one relative path serves both.
+ */
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 /** Arbitrary constant naming "Orgwire schema migrations" among advisory locks. */
 const MIGRATION_LOCK_KEY = 720_461_913;
+const MIGRATION_FILE = /^(.+)\.(ts|mts|js|mjs)$/;
+/** The extension this module runs with: .ts from the sources, .js compiled. */
+const OWN_EXTENSION = extname(fileURLToPath(import.meta.url)).slice(1);
 
 /**
  * Every migration file, named by its file name without the extension (as Kysely's
  * FileMigrationProvider names them). Imported from here, not from inside kysely, so that tsx and
- * vitest load the .ts files.
+ * vitest load the .ts files and the compiled server the .js ones. Should a directory hold both
+ * versions of one migration (say, compiled next to the sources), only the one of this module's own
+ * kind runs: running both would apply it twice, or fail on the duplicate name.
  */
 const migrationFiles: MigrationProvider = {
   async getMigrations() {
-    const migrations: Record<string, Migration> = {};
+    const files = new Map<string, string>();
     for (const file of (await readdir(MIGRATIONS_DIR)).sort()) {
-      if (file.endsWith(".d.ts") || !/\.(ts|js|mts|mjs)$/.test(file)) continue;
-      const module = (await import(join(MIGRATIONS_DIR, file))) as Migration & {
+      const match = MIGRATION_FILE.exec(file);
+      if (!match || file.endsWith(".d.ts") || file.endsWith(".d.mts")) continue;
+      const [, name = file, extension] = match;
+      if (!files.has(name) || extension === OWN_EXTENSION) files.set(name, file);
+    }
+    const migrations: Record<string, Migration> = {};
+    for (const [name, file] of files) {
+      const module = (await import(pathToFileURL(join(MIGRATIONS_DIR, file)).href)) as Migration & {
         default?: Migration;
       };
-      migrations[file.slice(0, file.lastIndexOf("."))] = module.default ?? module;
+      migrations[name] = module.default ?? module;
     }
     return migrations;
   },

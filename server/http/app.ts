@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
+import type { Histogram, Registry } from "prom-client";
 import { AppError } from "../core/errors.js";
 import { apiHeaders } from "./api-headers.js";
 import { consoleMiddleware } from "./console.js";
@@ -11,6 +12,7 @@ import { methodAwareNotFound } from "./fallbacks.js";
 import { nodeRoutes } from "./node-routes.js";
 import { wellFormedQuery } from "./query-encoding.js";
 import { requestContext } from "./request-context.js";
+import { requestMetrics } from "./request-metrics.js";
 import type { Router } from "./router.js";
 
 export interface HttpAppOptions {
@@ -20,11 +22,18 @@ export interface HttpAppOptions {
   /** Domain sub-apps mounted under /v1. */
   routers: Router[];
   health: { live: () => boolean; ready: () => Promise<boolean> };
+  /**
+   * Request timing, and `GET /metrics` when `servePublic` (false when METRICS_PORT serves it on a
+   * port of its own: then the public port answers 404 for it).
+   */
+  metrics?: { registry: Registry; httpDuration: Histogram<"method" | "route" | "status">; servePublic: boolean };
 }
 
-/** The Hono app: plumbing middleware, /healthz, /readyz, /openapi.json and every domain under /v1. */
+/** The Hono app: plumbing middleware, /healthz, /readyz, /openapi.json, /metrics and every domain under /v1. */
 export function createHttpApp(options: HttpAppOptions) {
   const app = new OpenAPIHono<AppEnv>();
+  // First, so the time covers every other middleware and the error handler's answer too.
+  if (options.metrics) app.use("*", requestMetrics(options.metrics.httpDuration));
   app.use("*", requestContext({ logger: options.logger, trustProxy: options.trustProxy }));
   // First under /v1, so that every answer below it (errors, 404, 413) gets the headers.
   app.use("/v1/*", apiHeaders());
@@ -44,6 +53,13 @@ export function createHttpApp(options: HttpAppOptions) {
   for (const router of options.routers) app.route("/v1", router);
   // /healthz, /readyz and /openapi.json (built from every route above, see ./openapi-document.ts).
   nodeRoutes(app, options.health);
+  // Prometheus text, for scrapers rather than API clients: a plain route, not in the OpenAPI document.
+  const metrics = options.metrics;
+  if (metrics?.servePublic) {
+    app.get("/metrics", async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+    );
+  }
 
   // The web console, after every API route: it leaves /v1 and the node's own paths alone.
   app.use("*", consoleMiddleware());

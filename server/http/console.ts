@@ -3,11 +3,20 @@ import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Context, MiddlewareHandler } from "hono";
 
-/** Where `npm run build` (Vite) writes the console. */
-export const CONSOLE_DIST = fileURLToPath(new URL("../../console/dist/", import.meta.url));
+/**
+ * Where `npm run build` (Vite) writes the console. This file runs from server/http/ (tsx, vitest) or compiled from
+ * dist/server/http/ (`node dist/server/main.js`, tsconfig.build.json), one level deeper; console/dist sits at the
+ * repository root either way, as tsc does not copy it.
+ */
+export const CONSOLE_DIST = fileURLToPath(
+  new URL(
+    fileURLToPath(import.meta.url).endsWith(".js") ? "../../../console/dist/" : "../../console/dist/",
+    import.meta.url,
+  ),
+);
 
 /** Paths the console never answers: the API, the socket transport and the node's own routes. */
-const RESERVED = /^\/(?:v1|socket\.io|healthz|readyz|openapi\.json)(?:\/|$)/;
+const RESERVED = /^\/(?:v1|socket\.io|healthz|readyz|metrics|openapi\.json)(?:\/|$)/;
 
 /** The page locks itself to this origin: no CDN, no inline script, sockets back to the node. */
 const CONTENT_SECURITY_POLICY = [
@@ -37,7 +46,7 @@ export interface ConsoleOptions {
 /**
  * Serves the web console: its files, and `index.html` for every client-side route (`/`,
  * `/orgs/…`, `/invite/<token>`). Mount it after the API: it passes `/v1`, `/socket.io`, `/healthz`,
- * `/readyz` and `/openapi.json` on untouched, so their 404/405 envelopes stay as they are.
+ * `/readyz`, `/metrics` and `/openapi.json` on untouched, so their 404/405 envelopes stay as they are.
  * Hashed assets are cached for a year, everything else is revalidated.
  */
 export function consoleMiddleware(options: ConsoleOptions = {}): MiddlewareHandler {

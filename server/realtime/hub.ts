@@ -15,6 +15,7 @@ import type { FullEvent } from "../events/event-log.repository.js";
 import { headsOf } from "../events/heads.repository.js";
 import type { EventSink } from "../events/unit-of-work.js";
 import { loadAccessOfMany } from "../members/access.js";
+import type { RealtimeMetrics } from "../metrics/metrics.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
 import { Coalescer } from "./coalescer.js";
@@ -45,6 +46,8 @@ export interface HubDeps {
   ackTimeoutMs?: number;
   /** How often streams compare their cursor with the org's head (the bus-independent backstop). */
   headPollMs?: number;
+  /** Deliveries, their lag, gap fills, ack waits and bus reconnects (absent: nothing counted). */
+  metrics?: RealtimeMetrics;
 }
 
 /**
@@ -133,7 +136,7 @@ export async function createRealtimeHub(deps: HubDeps) {
     const existing = streams.get(nsp.name);
     if (existing && existing.stream.nsp === nsp) return existing.stream;
     const orgId = nsp.name.slice("/orgs/".length);
-    const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard, replayReads });
+    const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard, replayReads, metrics: deps.metrics });
     const entry: { stream: OrgStream; unsubscribe: () => Promise<void> | void } = { stream, unsubscribe: () => {} };
     streams.set(nsp.name, entry);
     // Subscribe before the first attach reads the head, so nothing falls between the two. While
@@ -256,7 +259,10 @@ export async function createRealtimeHub(deps: HubDeps) {
   const catchUp = () => void pollHeads().catch((err) => log.warn({ err }, "head poll failed"));
   const poller = setInterval(catchUp, deps.headPollMs ?? 1_000);
   poller.unref();
-  const unsubscribeReconnect = bus.onReconnect(catchUp);
+  const unsubscribeReconnect = bus.onReconnect(() => {
+    deps.metrics?.busReconnects.inc();
+    catchUp();
+  });
 
   /** Hands a commit to local sockets at once, then to other nodes; waits for acks when access changed. */
   const sink: EventSink = {
@@ -289,7 +295,9 @@ export async function createRealtimeHub(deps: HubDeps) {
   };
 
   async function awaitAcks(id: string, expected: number, about: Record<string, unknown>) {
+    const started = performance.now();
     const missing = await acks.expect(id, expected, ackTimeoutMs);
+    deps.metrics?.revocationAck.observe((performance.now() - started) / 1000);
     if (missing > 0) log.warn({ ...about, missing, expected }, "revocation not acknowledged in time by some nodes");
   }
 

@@ -9,6 +9,7 @@ import {
   projectEvent,
   WHOLE_LOG,
 } from "../events/event-log.repository.js";
+import type { RealtimeMetrics } from "../metrics/metrics.js";
 import { accessEffectOf, applyAccessEffect, type OrgAccessState } from "./access-effects.js";
 import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
 import type { OrgNamespace, OrgSocket } from "./org-socket.js";
@@ -33,6 +34,8 @@ export interface OrgStreamDeps {
   guard: ConnectionGuard;
   /** Bounds the replay pages read at once on the node, so a reconnect storm leaves the pool to HTTP. */
   replayReads: Semaphore;
+  /** Counts live deliveries, their lag and gap fills (absent: nothing counted). */
+  metrics?: RealtimeMetrics;
 }
 
 /** Gap fills read this many events at a time. */
@@ -297,6 +300,8 @@ export class OrgStream {
   }
 
   async #fillTo(seq: number): Promise<void> {
+    // Once per gap, however many pages it takes: a rate of these is the bus losing messages.
+    this.deps.metrics?.gapFills.inc();
     while (this.delivered < seq) {
       const page = await listEventsForView(this.deps.db, this.orgId, WHOLE_LOG, {
         since: this.delivered,
@@ -330,6 +335,15 @@ export class OrgStream {
     const delivery = deliveryOf(event);
     this.nsp.to(ROOM_AUDIT).except(ROOM_REPLAYING).emit("event", delivery.full);
     this.nsp.to(delivery.audience).except([ROOM_AUDIT, ROOM_REPLAYING]).emit("event", delivery.stripped);
+    const metrics = this.deps.metrics;
+    if (metrics) {
+      // Once per event broadcast, not per receiving socket: Socket.IO does not say how many the
+      // rooms held, and counting them would cost a room lookup per event.
+      metrics.eventsDelivered.inc();
+      // occurredAt is the transaction's now() on the database's clock: the lag includes the
+      // transaction's own time, and clock skew between hosts (clamped at 0).
+      metrics.deliveryLag.observe(Math.max(0, Date.now() - Date.parse(event.occurredAt)) / 1000);
+    }
     if (this.#replays.size > 0) this.#hold(delivery);
     this.#recent.push(delivery);
     this.delivered = event.seq;
