@@ -1,19 +1,28 @@
-/** One contract, two buses: the in-process bus and the Redis bus must behave alike. */
-import { afterAll, describe, expect, it } from "vitest";
+/** One contract, three buses: the in-process bus, the Redis bus and the Redis Cluster bus must behave alike. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bus } from "../server/bus/bus.js";
+import { createClusterBus } from "../server/bus/cluster-bus.js";
 import { createMemoryBus } from "../server/bus/memory-bus.js";
 import { createRedisBus } from "../server/bus/redis-bus.js";
+import { startRedisCluster, type TestRedisCluster } from "./support/redis-cluster.js";
 import { REDIS_URL, uniquePrefix } from "./support/services.js";
 
 const opened: Bus[] = [];
+let cluster: TestRedisCluster;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
 afterAll(async () => {
   for (const bus of opened) await bus.close();
+  await cluster?.shutdown();
 });
+const clusterNodes = () => cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
 
 const prefix = uniquePrefix("bus");
 const implementations: [string, () => Promise<Bus>][] = [
   ["memory", async () => createMemoryBus()],
   ["redis", () => createRedisBus({ url: REDIS_URL, prefix })],
+  ["redis cluster", () => createClusterBus({ nodes: clusterNodes(), prefix })],
 ];
 
 function collector() {
@@ -110,5 +119,63 @@ describe("bus contract: redis across nodes", () => {
     expect(await c2.until(1)).toEqual(["hello"]);
     await new Promise((r) => setTimeout(r, 100));
     expect(c3.got).toEqual([]);
+  });
+});
+
+describe("bus contract: redis cluster across nodes", () => {
+  it("counts one receiver per subscribed node on whichever shard a channel lives, and isolates prefixes", async () => {
+    // One node knows a single seed, as REDIS_CLUSTER_NODES may list just one: the rest is discovered.
+    const [n1, n2, other] = await Promise.all([
+      createClusterBus({ nodes: clusterNodes().slice(0, 1), prefix }),
+      createClusterBus({ nodes: clusterNodes(), prefix }),
+      createClusterBus({ nodes: clusterNodes(), prefix: uniquePrefix("other") }),
+    ]);
+    opened.push(n1, n2, other);
+    // Channels until each master holds one, so every shard's count is checked.
+    const byMaster = new Map<number, string>();
+    for (let i = 0; byMaster.size < cluster.ports.length; i++) {
+      const channel = `org.${i}`;
+      const master = await cluster.masterOf(prefix + channel);
+      if (!byMaster.has(master)) byMaster.set(master, channel);
+    }
+    for (const channel of [...byMaster.values(), "sessions", "ack.node-1"]) {
+      const c1 = collector();
+      const c2 = collector();
+      const c3 = collector();
+      await n1.subscribe(channel, c1.handler);
+      await n2.subscribe(channel, c2.handler);
+      await other.subscribe(channel, c3.handler);
+      expect(await n1.publish(channel, "hello"), channel).toBe(2);
+      expect(await c1.until(1)).toEqual(["hello"]);
+      expect(await c2.until(1)).toEqual(["hello"]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(c3.got).toEqual([]);
+    }
+  });
+
+  it("resubscribes after a shard master restarts and only then calls onReconnect", async () => {
+    const bus = await createClusterBus({ nodes: clusterNodes(), prefix });
+    const publisher = await createClusterBus({ nodes: clusterNodes(), prefix });
+    opened.push(bus, publisher);
+    const c = collector();
+    await bus.subscribe("restart", c.handler);
+    let reconnects = 0;
+    let deliveredAfterReconnect: Promise<number> | undefined;
+    bus.onReconnect(() => {
+      reconnects++;
+      // The subscription is live again when listeners run: a publish now is heard.
+      deliveredAfterReconnect ??= publisher.publish("restart", "after");
+    });
+    const port = await cluster.masterOf(`${prefix}restart`);
+    await cluster.stop(port);
+    await expect(publisher.publish("restart", "lost")).rejects.toThrow();
+    expect(await bus.ping()).toBe(false);
+    await cluster.start(port);
+    const deadline = Date.now() + 10_000;
+    while (reconnects === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(reconnects).toBe(1);
+    expect(await deliveredAfterReconnect).toBe(1);
+    expect(await c.until(1)).toEqual(["after"]);
+    expect(await bus.ping()).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { AppError } from "./errors.js";
 
@@ -16,8 +16,31 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-export function createRateLimiter(options: { redisUrl?: string; prefix: string; log: Logger }): RateLimiter {
-  return options.redisUrl ? redisLimiter(options.redisUrl, options.prefix, options.log) : memoryLimiter();
+export interface RateLimiterOptions {
+  redisUrl?: string;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); wins over `redisUrl`, as it does for the bus. */
+  clusterNodes?: readonly { host: string; port: number }[];
+  prefix: string;
+  log: Logger;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  if (options.clusterNodes?.length) {
+    // Cluster mode's offline queue stays off too: while the cluster is unreachable, fail open at once.
+    const cluster = new Cluster([...options.clusterNodes], {
+      enableOfflineQueue: false,
+      redisOptions: { maxRetriesPerRequest: 1 },
+    });
+    return redisLimiter(cluster, options.prefix, options.log);
+  }
+  if (options.redisUrl) {
+    return redisLimiter(
+      new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+      options.prefix,
+      options.log,
+    );
+  }
+  return memoryLimiter();
 }
 
 /** Throws 429 `rate_limited` with Retry-After once `count` passes `max`. */
@@ -69,8 +92,12 @@ const UNDO_SCRIPT = `if redis.call("exists", KEYS[1]) == 1 and tonumber(redis.ca
 end
 return 0`;
 
-function redisLimiter(url: string, prefix: string, log: Logger): RateLimiter {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+/**
+ * Every command and script here names one key, so each runs whole on the one shard that holds it
+ * on a cluster. One that ever needs several keys must give them a common hash tag
+ * (`prefix + "{" + key + "}:…"`), or the cluster refuses it with CROSSSLOT.
+ */
+function redisLimiter(redis: Redis | Cluster, prefix: string, log: Logger): RateLimiter {
   redis.on("error", (err) => log.debug({ err }, "rate limiter redis error"));
   // While Redis is down the limiter fails open: refusing every login would be worse.
   const failOpen = (err: unknown) => {
