@@ -76,6 +76,13 @@ interface SessionRevokeMessage {
   ack: { node: string; id: string };
 }
 
+interface StreamEntry {
+  stream: OrgStream;
+  unsubscribe: () => Promise<void> | void;
+  /** The bus subscription is active: PUBLISH counts this node among the channel's receivers. */
+  subscribed: boolean;
+}
+
 /** Lower-case ids only: one org, one namespace (an upper-case spelling would open a second one). */
 const ORG_NAMESPACE = /^\/orgs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -89,7 +96,9 @@ export async function createRealtimeHub(deps: HubDeps) {
   const acks = new AckTracker();
   /** This node's commits awaiting acks: when their access change is applied here. */
   const localApplied = new Map<string, Promise<void>>();
-  const streams = new Map<string, { stream: OrgStream; unsubscribe: () => Promise<void> | void }>();
+  /** This node's commits it acknowledged itself (see the sink): their bus echo is ignored. */
+  const selfAcked = new Set<string>();
+  const streams = new Map<string, StreamEntry>();
   // Attach snapshots are transactions: the attaches that wait for one, over every org, share it,
   // and a storm of them leaves the pool to HTTP.
   const snapshots = new Coalescer(
@@ -137,7 +146,7 @@ export async function createRealtimeHub(deps: HubDeps) {
     if (existing && existing.stream.nsp === nsp) return existing.stream;
     const orgId = nsp.name.slice("/orgs/".length);
     const stream = new OrgStream(orgId, nsp, { db, log, snapshot, guard, replayReads, metrics: deps.metrics });
-    const entry: { stream: OrgStream; unsubscribe: () => Promise<void> | void } = { stream, unsubscribe: () => {} };
+    const entry: StreamEntry = { stream, unsubscribe: () => {}, subscribed: false };
     streams.set(nsp.name, entry);
     // Subscribe before the first attach reads the head, so nothing falls between the two. While
     // the bus is down the subscription waits for it; the head poller covers that stretch.
@@ -149,6 +158,8 @@ export async function createRealtimeHub(deps: HubDeps) {
           return;
         }
         const message = m as EventBatchMessage;
+        // Our own commit, acknowledged by the sink itself (it was counted): nothing left to do.
+        if (message.ack && selfAcked.has(message.ack.id)) return;
         // Our own commit: the local hand-off already has it; acknowledge once it applied.
         const local = message.ack && message.ack.node === nodeId ? localApplied.get(message.ack.id) : undefined;
         (local ?? stream.ingest(message.events))
@@ -157,6 +168,7 @@ export async function createRealtimeHub(deps: HubDeps) {
       })
       .then(async (unsubscribe) => {
         entry.unsubscribe = unsubscribe;
+        entry.subscribed = true;
         if (streams.get(nsp.name) !== entry) await unsubscribe(); // released meanwhile
       })
       .catch((err) => log.warn({ err, orgId }, "bus subscription failed; relying on the head poller"));
@@ -279,17 +291,28 @@ export async function createRealtimeHub(deps: HubDeps) {
       let releaseBroadcast = () => {};
       const hold = ack ? new Promise<void>((resolve) => (releaseBroadcast = resolve)) : undefined;
       // One lookup, not a scan of every stream on the node: streams are keyed by namespace name.
-      const local = streams.get(`/orgs/${orgId}`)?.stream;
+      const entry = streams.get(`/orgs/${orgId}`);
+      const local = entry?.stream;
+      // Subscribed before the publish, this node is one of the receivers PUBLISH counts. It acks
+      // itself once applied, not through its subscription: applying a revocation can empty the
+      // namespace and end the subscription before its own message comes back.
+      const counted = ack !== undefined && entry?.subscribed === true;
       const applied = local ? local.ingest(events, hold) : Promise.resolve();
       if (ack) localApplied.set(ack.id, applied);
       try {
         await applied;
+        if (ack && counted) {
+          selfAcked.add(ack.id);
+          acks.receive(ack.id);
+        }
         const receivers = await published;
         if (ack && receivers !== undefined) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
       } finally {
         // On the next turn, so the HTTP answer is written before the local broadcast starts.
         setImmediate(releaseBroadcast);
         if (ack) localApplied.delete(ack.id);
+        // Our own message may still be on its way back: forget the id a little later.
+        if (ack && counted) setTimeout(() => selfAcked.delete(ack.id), 5_000).unref();
       }
     },
   };
