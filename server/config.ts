@@ -33,6 +33,14 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional(),
+  /**
+   * A read replica of DATABASE_URL's database, for audit log pages, exports and chain verification
+   * only (it lags, so nothing that must read its own writes uses it). Needs DATABASE_URL.
+   */
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
   DATA_DIR: z.string().min(1).default("./.data"),
   REDIS_URL: z
     .string()
@@ -145,6 +153,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid ${variable}: ${issue?.message ?? "bad value"}`);
   }
   const c = result.data;
+  // Refused rather than ignored: an operator who set a replica expects audit reads off the primary,
+  // and the embedded database (PGlite, used without DATABASE_URL) has no replica to read from.
+  if (c.DATABASE_READ_URL && !c.DATABASE_URL) {
+    throw new ConfigError(
+      "invalid DATABASE_READ_URL: needs DATABASE_URL (the embedded PGlite database has no replica)",
+    );
+  }
   return Object.freeze({
     ...c,
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),

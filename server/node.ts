@@ -16,7 +16,7 @@ import { billingModule } from "./billing/index.js";
 import { openBus } from "./bus/index.js";
 import type { Config } from "./config.js";
 import { createRateLimiter } from "./core/rate-limit.js";
-import { type Db, openDatabase } from "./db/database.js";
+import { type Db, openDatabase, openReadReplica } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { EventSink } from "./events/unit-of-work.js";
 import { createHttpApp } from "./http/app.js";
@@ -71,8 +71,16 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const database = await openDatabase(config);
   await migrateToLatest(database);
   const { db } = database;
+  // Audit reads and exports only (server/audit/index.ts says which); lazy, so a replica that is down
+  // fails those reads, not the node's start or its readiness.
+  const replica = config.DATABASE_READ_URL ? openReadReplica(config.DATABASE_READ_URL) : undefined;
   const bus = await openBus(config, (err) => log.warn({ err: err.message }, "bus error"));
-  const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}rl:`, log });
+  const limiter = createRateLimiter({
+    redisUrl: config.REDIS_URL,
+    clusterNodes: config.REDIS_CLUSTER_NODES,
+    prefix: `${config.REDIS_PREFIX}rl:`,
+    log,
+  });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, publicUrl: config.PUBLIC_URL, log });
 
   const sessions = sessionResolver(db, config);
@@ -143,7 +151,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
       (await listOrgsOfUser(db, userId, { limit: 1000 })).map((o) => ({ id: o.id, name: o.name, role: o.role })),
   });
   const apiKeys = apiKeysModule(deps);
-  const audit = auditModule(deps);
+  const audit = auditModule({ ...deps, readDb: replica?.db ?? db });
   const projects = projectsModule({ ...deps, deletionHooks: [deleteResourcesOfProject] });
   const invitations = invitationsModule({ ...deps, mailer });
   const members = membersModule({
@@ -204,7 +212,10 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, resolve),
   );
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, database: database.kind, bus: bus.kind }, "orgwire node listening");
+  log.info(
+    { port, database: database.kind, readReplica: replica !== undefined, bus: bus.kind },
+    "orgwire node listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
@@ -220,6 +231,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     mailer.close();
     await bus.close();
     await database.close();
+    await replica?.close();
     await metricsServer?.close();
   }
 

@@ -52,13 +52,17 @@ function csvLine(e: FullEvent): string {
   ]);
 }
 
-export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }) {
+/**
+ * `readDb`, when given, is a read replica (DATABASE_READ_URL): pages, exports and verification read
+ * it, and may trail the primary by its replication lag. `db` (the primary) records the exports.
+ */
+export function createAuditLogsService({ db, readDb = db, sink }: { db: Db; readDb?: Db; sink: EventSink }) {
   return {
     /** Newest first; the cursor is a position, so entries added meanwhile never shift a page. */
     async page(access: Access, query: AuditQuery) {
       checkRange(query);
       const after = decodeCursor(query.cursor, positionCursor);
-      const rows = await auditPage(db, access.orgId, query, {
+      const rows = await auditPage(readDb, access.orgId, query, {
         limit: query.limit + 1,
         order: "desc",
         after: after && { at: new Date(after.t), seq: after.s },
@@ -79,7 +83,8 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
      */
     async *exportChunks({ actor, context }: RequestScope, access: Access, query: AuditExportQuery) {
       checkRange(query);
-      const head = (await logHeadAndAnchor(db, access.orgId))?.seq ?? 0;
+      // The replica's head, so the export is whole up to a point the replica has reached.
+      const head = (await logHeadAndAnchor(readDb, access.orgId))?.seq ?? 0;
       const line = query.format === "csv" ? csvLine : (e: FullEvent) => `${JSON.stringify(projectEvent(e, true))}\n`;
       let count = 0;
       try {
@@ -87,7 +92,7 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
         let after: LogPosition | undefined;
         let limit = EXPORT_PAGE_ROWS;
         for (;;) {
-          const { rows, more } = await auditExportPage(db, access.orgId, query, {
+          const { rows, more } = await auditExportPage(readDb, access.orgId, query, {
             limit,
             order: "asc",
             after,
@@ -120,8 +125,8 @@ export function createAuditLogsService({ db, sink }: { db: Db; sink: EventSink }
     },
 
     async verify(access: Access): Promise<ChainReport> {
-      const head = await logHeadAndAnchor(db, access.orgId);
-      return verifyChain(db, access.orgId, { seq: Number(head?.anchor_seq ?? 0), hash: head?.anchor_hash ?? "" });
+      const head = await logHeadAndAnchor(readDb, access.orgId);
+      return verifyChain(readDb, access.orgId, { seq: Number(head?.anchor_seq ?? 0), hash: head?.anchor_hash ?? "" });
     },
   };
 }

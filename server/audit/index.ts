@@ -10,8 +10,15 @@ import { createEventsService } from "./events.service.js";
 import { createExportSlots } from "./export-slots.js";
 import { pruneExpiredEntries } from "./retention.js";
 
+/**
+ * `readDb` (DATABASE_READ_URL's replica, or `db` itself) serves the audit log's pages, exports and
+ * chain verification: reads of history that may lag a little. Everything else stays on `db`: who
+ * may read (role lookups must see a removal at once), the export's own `audit.exported` record,
+ * pruning, and `GET /events`, which sockets use to fill gaps and so must read their own writes.
+ */
 export function auditModule(deps: {
   db: Db;
+  readDb: Db;
   sink: EventSink;
   log: Logger;
   authenticator: TokenAuthenticator;

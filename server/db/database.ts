@@ -37,10 +37,20 @@ export async function openDatabase(config: Pick<Config, "DATABASE_URL" | "DATA_D
   };
 }
 
-function openPostgres(url: string): DatabaseHandle {
+/**
+ * The pool of DATABASE_READ_URL (a streaming replica of DATABASE_URL's database), used only by
+ * audit reads and exports (server/audit/). Never migrated: a replica gets the schema by replicating
+ * it, and refuses writes. Smaller than the primary's pool: exports at once are capped per node
+ * (AUDIT_EXPORT_MAX_CONCURRENT) and list pages are short.
+ */
+export function openReadReplica(url: string): DatabaseHandle {
+  return openPostgres(url, 10);
+}
+
+function openPostgres(url: string, max = 20): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 20,
+    max,
     // A burst on one hot org queues for the pool (each mutation holds a connection while it waits
     // for the org's lock); past this the request answers 503 `unavailable`, never 500.
     connectionTimeoutMillis: 15_000,
