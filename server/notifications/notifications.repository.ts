@@ -135,3 +135,11 @@ export async function digestFigures(db: Executor, orgId: string, from: Date, to:
     actors: actors.map((a) => ({ type: a.actor_type, id: a.actor_id, email: a.email, count: Number(a.count) })),
   };
 }
+
+/** The claim's condition for an org's mail cursor (`c`) given its head (`h`): events to mail, or a digest due. */
+export const cursorHasWork = (now: Date) => sql`(c.delivered_seq < h.seq or c.digest_due_at <= ${now})`;
+
+/** Whether any org wants mail at all: while none does, a node's nudges cost nothing. */
+export async function anyCursor(db: Executor): Promise<boolean> {
+  return Boolean(await db.selectFrom("notification_cursors").select("org_id").limit(1).executeTakeFirst());
+}

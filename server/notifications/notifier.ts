@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { OrgEvent, OrgSettings } from "../../client-sdk/src/contract/index.js";
 import type { Db } from "../db/database.js";
@@ -45,9 +44,8 @@ export function createNotifier(deps: NotifierDeps) {
     leaseMs: deps.leaseMs,
     pollMs: deps.pollMs,
     concurrency: 8,
-    work: () => sql`(c.delivered_seq < h.seq or c.digest_due_at <= ${clock()})`,
-    anyWork: async () =>
-      Boolean(await db.selectFrom("notification_cursors").select("org_id").limit(1).executeTakeFirst()),
+    work: () => repo.cursorHasWork(clock()),
+    anyWork: () => repo.anyCursor(db),
     drive,
   });
   const link = (path: string) => `${deps.publicUrl}${path}`;

@@ -1,7 +1,14 @@
 import type { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Db } from "../db/database.js";
-import { claimDue, deferRow, type LeasedTable, releaseAllLeases, releaseLease, renewLeases } from "./leases.js";
+import {
+  claimDue,
+  deferRow,
+  type LeasedTable,
+  releaseAllLeases,
+  releaseLease,
+  renewLeases,
+} from "./leases.repository.js";
 
 export interface LeaseKeeperOptions {
   db: Db;

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import { Webhook as Signer } from "standardwebhooks";
 import { type WebhookDelivery, webhookWants } from "../../client-sdk/src/contract/index.js";
@@ -41,7 +40,7 @@ const BATCH = 50;
 
 /**
  * Delivers each webhook endpoint's events in seq order, at least once, from its cursor in
- * Postgres. Exactly one node works on an endpoint at a time (a lease, see ../outbound/leases.ts);
+ * Postgres. Exactly one node works on an endpoint at a time (a lease, see ../outbound/leases.repository.ts);
  * it sends event n+1 only after n got a 2xx, and moves the cursor after each. A failure is
  * logged and retried later with backoff (../outbound/retry.ts); after about a day of failures
  * the endpoint is turned off with a `webhook.disabled` event.
@@ -57,9 +56,8 @@ export function createDeliverer(deps: DelivererDeps) {
     leaseMs: config.leaseMs,
     pollMs: config.pollMs,
     concurrency: config.concurrency,
-    work: () => sql`c.enabled and c.delivered_seq < h.seq`,
-    anyWork: async () =>
-      Boolean(await db.selectFrom("webhooks").select("id").where("enabled", "=", true).limit(1).executeTakeFirst()),
+    work: repo.endpointHasWork,
+    anyWork: () => repo.anyEnabledWebhook(db),
     drive,
   });
 

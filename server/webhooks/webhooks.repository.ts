@@ -209,3 +209,11 @@ export async function pruneDeliveries(db: Executor, before: Date): Promise<numbe
   const result = await db.deleteFrom("webhook_deliveries").where("attempted_at", "<", before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** The claim's condition for an endpoint (`c`) given its org's head (`h`): on, and behind. */
+export const endpointHasWork = () => sql`c.enabled and c.delivered_seq < h.seq`;
+
+/** Whether any endpoint is on anywhere: while none is, a node's nudges cost nothing. */
+export async function anyEnabledWebhook(db: Executor): Promise<boolean> {
+  return Boolean(await db.selectFrom("webhooks").select("id").where("enabled", "=", true).limit(1).executeTakeFirst());
+}

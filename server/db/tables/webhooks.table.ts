@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 
-/** The lease and retry columns every outbound cursor row has (server/outbound/leases.ts). */
+/** The lease and retry columns every outbound cursor row has (server/outbound/leases.repository.ts). */
 export interface LeasedCursorColumns {
   delivered_seq: number;
   /** Failed tries of the event after `delivered_seq`. */
