@@ -1,0 +1,595 @@
+/**
+ * `npm run bench -- scaling`: the inputs of the scaling plan (docs/scaling.md), each with its method
+ * and, where one exists, a baseline from the same run. Public interface only (spawned
+ * `node --import tsx server/main.ts`, HTTP, Socket.IO, `server/config.ts` variables), plus SQL
+ * against the run's own database and a private `redis-server` (so INFO counts only this run).
+ *
+ * 1. CPU-µs per delivered event per socket: one org, 0 / S/2 / S sockets split over nodes A and B
+ *    (sockets in ./audience.ts), M sequential `PATCH /v1/orgs/{orgId}` on A, each awaited until the
+ *    last socket got it; utime+stime of A and B from /proc/<pid>/stat; (CPU at S − CPU at 0) / (M×S).
+ *    Baseline: two plain Socket.IO servers (./baseline-server.ts) broadcasting the same event M
+ *    times to 0 and S sockets, same formula.
+ * 2. Redis commands and bytes per mutation: INFO commandstats and INFO stats (total_net_*_bytes)
+ *    before/after each phase of 1 (0 subscribed nodes, then 2), divided by M.
+ * 3. RSS per idle socket: VmRSS (median of 5 samples) of A and B at 0, S/2 and S sockets, beside
+ *    the baseline servers'; and, less disturbed by earlier garbage, of fresh processes before and
+ *    after ACTIVE sockets on ACTIVE orgs: node C, and a plain Socket.IO server with one room per org.
+ * 4. Head poll: ORGS (50k) orgs created through POST /v1/orgs, one socket each on node A at
+ *    1k/5k/ACTIVE (10k) active orgs; A's idle CPU ms per second (HEAD_POLL_MS = 1,000, so ms per
+ *    poll cycle) beside 0 active orgs; the headsOf query timed and EXPLAIN ANALYZEd at each size and
+ *    at all ORGS ids (below 50k orgs, heads are added straight into event_heads with FK triggers
+ *    off up to 50k, then removed). Beside it the same sockets on node C with HEAD_POLL_MS = 1 h:
+ *    the sockets' idle cost without the poll.
+ * 5. Bytes per event row: pg_total_relation_size('events') / count(*) at the end.
+ * Sizes: BENCH_SCALING_SOCKETS (2,000), BENCH_SCALING_MUTATIONS (300), BENCH_SCALING_ORGS (50,000),
+ * BENCH_SCALING_ACTIVE (10,000), BENCH_SCALING_IDLE_SECONDS (10).
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { createTestDatabase, REDIS_URL, uniquePrefix } from "../test/support/services.js";
+import {
+  api,
+  type BenchProcess,
+  cpuMs,
+  freePort,
+  rssKib,
+  sleep,
+  spawnBaseline,
+  spawnOrgwire,
+  writeResult,
+} from "./support.js";
+
+const SOCKETS = Number(process.env.BENCH_SCALING_SOCKETS ?? 2_000);
+const MUTATIONS = Number(process.env.BENCH_SCALING_MUTATIONS ?? 300);
+const ORGS = Number(process.env.BENCH_SCALING_ORGS ?? 50_000);
+/** Active orgs (one socket each) measured on one node; past 10k one audience process runs out of descriptors. */
+const ACTIVE = Math.min(ORGS, Number(process.env.BENCH_SCALING_ACTIVE ?? 10_000));
+const ORG_STEPS = [1_000, 5_000, ACTIVE].filter((n, i, a) => n <= ACTIVE && a.indexOf(n) === i);
+const IDLE_SECONDS = Number(process.env.BENCH_SCALING_IDLE_SECONDS ?? 10);
+const ORG_CREATORS = 4;
+const ORG_CONCURRENCY = 32;
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** A private redis-server on a free port (INFO then counts only this run); falls back to REDIS_URL. */
+async function privateRedis(log: (t: string) => void) {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  child.on("error", () => {});
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on("error", () => {});
+    try {
+      await r.connect();
+      await r.ping();
+      r.disconnect();
+      return { url, private: true, stop: () => child.kill("SIGKILL") };
+    } catch {
+      r.disconnect();
+      await sleep(100);
+    }
+  }
+  child.kill("SIGKILL");
+  log("redis-server did not start; using the shared Redis (INFO counts include other clients)");
+  return { url: REDIS_URL, private: false, stop: () => {} };
+}
+
+type RedisSnapshot = { commands: Record<string, number>; inBytes: number; outBytes: number };
+async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
+  const [cmd, stats] = [await redis.info("commandstats"), await redis.info("stats")];
+  const commands: Record<string, number> = {};
+  for (const m of cmd.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) commands[m[1]!] = Number(m[2]);
+  const num = (k: string) => Number(stats.match(new RegExp(`^${k}:(\\d+)`, "m"))?.[1] ?? NaN);
+  return { commands, inBytes: num("total_net_input_bytes"), outBytes: num("total_net_output_bytes") };
+}
+/** `overhead`: the bytes of one snapshot (two INFO calls), measured back to back before the phase. */
+function redisPerMutation(a: RedisSnapshot, b: RedisSnapshot, m: number, overhead: { in: number; out: number }) {
+  const commands: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b.commands)) {
+    const d = v - (a.commands[k] ?? 0);
+    // The two INFO calls of the snapshots themselves are not the mutations'.
+    if (d > 0 && k !== "info") commands[k] = round(d / m, 3);
+  }
+  return {
+    commands,
+    opsPerMutation: round(
+      Object.values(commands).reduce((x, y) => x + y, 0),
+      3,
+    ),
+    inBytesPerMutation: Math.round((b.inBytes - a.inBytes - overhead.in) / m),
+    outBytesPerMutation: Math.round((b.outBytes - a.outBytes - overhead.out) / m),
+  };
+}
+
+/** Median of 5 RSS samples over a second, KiB. */
+async function settledRss(pid: number) {
+  const s: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    s.push(rssKib(pid));
+    await sleep(250);
+  }
+  return s.sort((a, b) => a - b)[2]!;
+}
+
+/** ./audience.ts as a child: opens sockets per `system`, reports when the last one got each seq. */
+function audience() {
+  const child: ChildProcess = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx", "--max-old-space-size=4096"],
+    stdio: "inherit",
+  });
+  const seen = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  child.on("message", (m: { type: string; system: string; seq?: number }) => {
+    const key = m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`;
+    seen.add(key);
+    waiters.get(key)?.();
+  });
+  const wait = (key: string, ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (seen.has(key)) return resolve();
+      const t = setTimeout(() => reject(new Error(`audience: no ${key} after ${ms} ms`)), ms);
+      waiters.set(key, () => {
+        clearTimeout(t);
+        waiters.delete(key);
+        resolve();
+      });
+    });
+  return {
+    pid: child.pid ?? 0,
+    async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
+      child.send({ type: "open", system, targets });
+      await wait(`opened:${system}`, 600_000);
+    },
+    last: (system: string, seq: number) => wait(`${system}:${seq}`, 30_000),
+    close: () => {
+      if (child.connected) child.send({ type: "close" });
+    },
+  };
+}
+
+type Cpu = Record<string, number>;
+const cpuOf = (procs: Record<string, BenchProcess>): Cpu =>
+  Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMs(p.pid)]));
+const cpuDelta = (a: Cpu, b: Cpu) => Object.fromEntries(Object.keys(b).map((k) => [k, round(b[k]! - a[k]!, 1)]));
+const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0);
+
+export async function runScalingBench() {
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const log = (t: string) => console.log(`[scaling ${((Date.now() - started) / 1000).toFixed(0)} s] ${t}`);
+  const redisServer = await privateRedis(log);
+  const database = await createTestDatabase();
+  const prefix = uniquePrefix("scale");
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: prefix,
+    ORGS_PER_USER_PER_HOUR: "1000000",
+    HEAD_POLL_MS: "1000",
+  };
+  const running: BenchProcess[] = [];
+  const people = audience();
+  let people2: ReturnType<typeof audience> | undefined;
+  let people3: ReturnType<typeof audience> | undefined;
+  let people4: ReturnType<typeof audience> | undefined;
+  const redis = new Redis(redisServer.url);
+  const admin = new pg.Client({ connectionString: database.url });
+  try {
+    const A = await spawnOrgwire({ ...env, NODE_ID: "scale-a" });
+    running.push(A);
+    const B = await spawnOrgwire({ ...env, NODE_ID: "scale-b" });
+    running.push(B);
+    const baseEnv = { REDIS_URL: redisServer.url, REDIS_PREFIX: `${prefix}baseline` };
+    const X = await spawnBaseline(baseEnv);
+    running.push(X);
+    const Y = await spawnBaseline(baseEnv);
+    running.push(Y);
+    await admin.connect();
+
+    const owner = await api<{ user: { id: string }; token: string }>(A.url, "POST", "/v1/auth/signup", {
+      body: { email: `scale-owner-${Date.now()}@example.com`, password: "correct horse battery", name: "o" },
+      expect: 201,
+    });
+    const org = await api<{ id: string }>(A.url, "POST", "/v1/orgs", {
+      token: owner.token,
+      body: { name: "scaling" },
+      expect: 201,
+    });
+    let k = 0;
+    const patch = () =>
+      api(A.url, "PATCH", `/v1/orgs/${org.id}`, { token: owner.token, body: { name: `n${k++}` }, expect: 200 });
+    // JIT and pools warm before the 0-socket phase, which is otherwise the coldest and so the costliest.
+    for (let i = 0; i < MUTATIONS; i++) await patch();
+    const headSeq = async () =>
+      Number((await admin.query("select seq from event_heads where org_id = $1", [org.id])).rows[0].seq);
+    const sample = (
+      await api<{ items: { type: string }[] }>(A.url, "GET", `/v1/orgs/${org.id}/events?since=0&limit=500`, {
+        token: owner.token,
+        expect: 200,
+      })
+    ).items.findLast((e) => e.type === "org.updated");
+
+    /** M sequential mutations, each awaited until every socket of `systems` had it. */
+    const ourPhase = async (systems: string[]) => {
+      let seq = await headSeq();
+      await sleep(1_000);
+      const rBefore = await redisSnapshot(redis);
+      const r0 = await redisSnapshot(redis);
+      const overhead = { in: r0.inBytes - rBefore.inBytes, out: r0.outBytes - rBefore.outBytes };
+      const c0 = cpuOf({ A, B });
+      const t0 = performance.now();
+      for (let i = 0; i < MUTATIONS; i++) {
+        await patch();
+        seq++;
+        for (const s of systems) await people.last(s, seq);
+      }
+      const wallMs = performance.now() - t0;
+      const cpu = cpuDelta(c0, cpuOf({ A, B }));
+      const r1 = await redisSnapshot(redis);
+      return {
+        cpuMs: cpu,
+        totalCpuMs: round(sum(cpu), 1),
+        wallMs: Math.round(wallMs),
+        redis: redisPerMutation(r0, r1, MUTATIONS, overhead),
+      };
+    };
+    let bseq = 0;
+    const basePhase = async (systems: string[]) => {
+      await sleep(1_000);
+      const c0 = cpuOf({ X, Y });
+      const t0 = performance.now();
+      for (let i = 0; i < MUTATIONS; i++) {
+        bseq++;
+        const res = await fetch(`${X.url}/broadcast`, {
+          method: "POST",
+          body: JSON.stringify({ ...sample, seq: bseq }),
+        });
+        await res.arrayBuffer();
+        for (const s of systems) await people.last(s, bseq);
+      }
+      const wallMs = performance.now() - t0;
+      const cpu = cpuDelta(c0, cpuOf({ X, Y }));
+      return { cpuMs: cpu, totalCpuMs: round(sum(cpu), 1), wallMs: Math.round(wallMs) };
+    };
+    const half = Math.floor(SOCKETS / 2);
+    const targets = (n: number, offset: number, url: (i: number) => string, auth: (i: number) => object) =>
+      Array.from({ length: n }, (_, i) => ({ url: url(offset + i), auth: { ...auth(offset + i) } }));
+
+    log(`1-3: ${MUTATIONS} mutations at 0, ${half} and ${SOCKETS} sockets (A+B), same for the baseline`);
+    for (let i = 0; i < MUTATIONS; i++) {
+      await (
+        await fetch(`${X.url}/broadcast`, { method: "POST", body: JSON.stringify({ ...sample, seq: 0 }) })
+      ).arrayBuffer();
+    }
+    const ours0 = await ourPhase([]);
+    const base0 = await basePhase([]);
+    await sleep(2_000);
+    const rss0 = {
+      A: await settledRss(A.pid),
+      B: await settledRss(B.pid),
+      X: await settledRss(X.pid),
+      Y: await settledRss(Y.pid),
+    };
+    const ourUrl = (i: number) => `${(i % 2 ? B : A).url}/orgs/${org.id}`;
+    const baseUrl = (i: number) => `${(i % 2 ? Y : X).url}/orgs/baseline`;
+    await people.open(
+      "s1",
+      targets(half, 0, ourUrl, () => ({ token: owner.token })),
+    );
+    await people.open(
+      "b1",
+      targets(half, 0, baseUrl, (i) => ({ userId: `u${i}` })),
+    );
+    await sleep(2_000);
+    const rss1 = {
+      A: await settledRss(A.pid),
+      B: await settledRss(B.pid),
+      X: await settledRss(X.pid),
+      Y: await settledRss(Y.pid),
+    };
+    const oursHalf = await ourPhase(["s1"]);
+    const baseHalf = await basePhase(["b1"]);
+    await people.open(
+      "s2",
+      targets(SOCKETS - half, half, ourUrl, () => ({ token: owner.token })),
+    );
+    await people.open(
+      "b2",
+      targets(SOCKETS - half, half, baseUrl, (i) => ({ userId: `u${i}` })),
+    );
+    await sleep(2_000);
+    const rss2 = {
+      A: await settledRss(A.pid),
+      B: await settledRss(B.pid),
+      X: await settledRss(X.pid),
+      Y: await settledRss(Y.pid),
+    };
+    const oursFull = await ourPhase(["s1", "s2"]);
+    const baseFull = await basePhase(["b1", "b2"]);
+    people.close();
+    for (const p of [X, Y, B]) await p.kill("SIGTERM");
+
+    const perSocketUs = (at: { totalCpuMs: number }, zero: { totalCpuMs: number }, s: number) =>
+      round(((at.totalCpuMs - zero.totalCpuMs) * 1000) / (MUTATIONS * s), 3);
+    const cpuPerDelivery = {
+      method:
+        "utime+stime of both processes over M sequential mutations (each awaited until the last socket had it), minus the same at 0 sockets, / (M × S)",
+      mutations: MUTATIONS,
+      ours: { at0: ours0, atHalf: oursHalf, atFull: oursFull },
+      baseline: { at0: base0, atHalf: baseHalf, atFull: baseFull },
+      usPerEventPerSocket: {
+        ours: { [half]: perSocketUs(oursHalf, ours0, half), [SOCKETS]: perSocketUs(oursFull, ours0, SOCKETS) },
+        baseline: { [half]: perSocketUs(baseHalf, base0, half), [SOCKETS]: perSocketUs(baseFull, base0, SOCKETS) },
+        /** The slope between S/2 and S: the per-socket cost without the per-mutation cost of having any stream. */
+        oursSlope: round(((oursFull.totalCpuMs - oursHalf.totalCpuMs) * 1000) / (MUTATIONS * (SOCKETS - half)), 3),
+        baselineSlope: round(((baseFull.totalCpuMs - baseHalf.totalCpuMs) * 1000) / (MUTATIONS * (SOCKETS - half)), 3),
+      },
+      cpuMsPerMutationAt0: round(ours0.totalCpuMs / MUTATIONS, 3),
+    };
+    const perSock = (a: number, b: number, n: number) => Math.round(((b - a) * 1024) / n);
+    const rssPerSocket = {
+      method: "VmRSS (median of 5 samples) before and after opening the sockets, each node holding S/2",
+      kib: { at0: rss0, atHalf: rss1, atFull: rss2 },
+      /** 0 → S/2 (S/4 per node), measured before any mutation reached the sockets. */
+      bytesPerSocketAtHalf: {
+        ours: Math.round((perSock(rss0.A, rss1.A, half / 2) + perSock(rss0.B, rss1.B, half / 2)) / 2),
+        baseline: Math.round((perSock(rss0.X, rss1.X, half / 2) + perSock(rss0.Y, rss1.Y, half / 2)) / 2),
+      },
+      /** 0 → S (S/2 per node), after the S/2 phase's mutations. */
+      bytesPerSocket: {
+        ours: Math.round((perSock(rss0.A, rss2.A, half) + perSock(rss0.B, rss2.B, SOCKETS - half)) / 2),
+        baseline: Math.round((perSock(rss0.X, rss2.X, half) + perSock(rss0.Y, rss2.Y, SOCKETS - half)) / 2),
+      },
+    };
+
+    // 4: many orgs, one socket each on A.
+    log(`4: creating ${ORGS} orgs through POST /v1/orgs (${ORG_CREATORS} users, concurrency ${ORG_CONCURRENCY})`);
+    const creators = await Promise.all(
+      Array.from({ length: ORG_CREATORS }, (_, i) =>
+        api<{ token: string }>(A.url, "POST", "/v1/auth/signup", {
+          body: { email: `scale-c${i}-${Date.now()}@example.com`, password: "correct horse battery", name: "c" },
+          expect: 201,
+        }),
+      ),
+    );
+    const orgs: { id: string; token: string }[] = [];
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: ORG_CONCURRENCY }, async () => {
+        while (next < ORGS) {
+          const i = next++;
+          const c = creators[i % ORG_CREATORS]!;
+          const o = await api<{ id: string }>(A.url, "POST", "/v1/orgs", {
+            token: c.token,
+            body: { name: `o${i}` },
+            expect: 201,
+          });
+          orgs.push({ id: o.id, token: c.token });
+        }
+      }),
+    );
+    const createSeconds = (performance.now() - t0) / 1000;
+    log(`4: ${ORGS} orgs in ${createSeconds.toFixed(1)} s`);
+
+    const idleCpuOf = async (pid: number) => {
+      await sleep(3_000);
+      const c0 = cpuMs(pid);
+      const w0 = performance.now();
+      await sleep(IDLE_SECONDS * 1000);
+      return round(((cpuMs(pid) - c0) / (performance.now() - w0)) * 1000, 2);
+    };
+    const idleCpu = () => idleCpuOf(A.pid);
+    const headsSql = "select org_id, seq from event_heads where org_id = any($1::uuid[])";
+    const timeQuery = async (ids: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = performance.now();
+        await admin.query(headsSql, [ids]);
+        times.push(performance.now() - t);
+      }
+      const plan = (await admin.query(`explain (analyze, buffers, format json) ${headsSql}`, [ids])).rows[0][
+        "QUERY PLAN"
+      ][0];
+      return {
+        ids: ids.length,
+        roundTripMsMedian: round(times.sort((a, b) => a - b)[3]!, 2),
+        executionMs: round(plan["Execution Time"], 2),
+        planningMs: round(plan["Planning Time"], 2),
+        plan: `${plan.Plan["Node Type"]}${plan.Plan["Index Name"] ? ` on ${plan.Plan["Index Name"]}` : ""}`,
+        sharedHitBlocks: plan.Plan["Shared Hit Blocks"],
+      };
+    };
+    people2 = audience();
+    const idle = [{ activeOrgs: 0, cpuMsPerSecond: await idleCpu(), rssKib: await settledRss(A.pid) }];
+    const query: Awaited<ReturnType<typeof timeQuery>>[] = [];
+    let opened = 0;
+    for (const n of ORG_STEPS) {
+      log(`4: ${n} active orgs on A`);
+      await people2.open(
+        `h${n}`,
+        orgs.slice(opened, n).map((o) => ({ url: `${A.url}/orgs/${o.id}`, auth: { token: o.token } })),
+      );
+      opened = n;
+      idle.push({ activeOrgs: n, cpuMsPerSecond: await idleCpu(), rssKib: await settledRss(A.pid) });
+      query.push(await timeQuery(orgs.slice(0, n).map((o) => o.id)));
+    }
+    if (ORGS > ACTIVE) query.push(await timeQuery(orgs.map((o) => o.id)));
+    // 50k ids: the extra heads inserted straight into event_heads (FK triggers off), then removed.
+    const extra = 50_000 - ORGS;
+    if (extra > 0) {
+      await admin.query("set session_replication_role = replica");
+      await admin.query(
+        "insert into event_heads (org_id, seq, hash) select gen_random_uuid(), 1, 'x' from generate_series(1, $1)",
+        [extra],
+      );
+      await admin.query("set session_replication_role = origin");
+      await admin.query("analyze event_heads");
+      const ids = (await admin.query("select org_id from event_heads")).rows.map((r) => r.org_id as string);
+      query.push(await timeQuery(ids.slice(0, 50_000)));
+      await admin.query("set session_replication_role = replica");
+      await admin.query("delete from event_heads where hash = 'x'");
+      await admin.query("set session_replication_role = origin");
+    }
+    people2.close();
+    const top = idle.at(-1)!;
+    // The same top-N sockets on a node whose head poll never fires: what the sockets cost idle without it.
+    log(`4: ${top.activeOrgs} active orgs on node C (HEAD_POLL_MS = 1 h)`);
+    const C = await spawnOrgwire({ ...env, HEAD_POLL_MS: "3600000", NODE_ID: "scale-c" });
+    running.push(C);
+    people3 = audience();
+    const noPollIdle0 = await idleCpuOf(C.pid);
+    const rssC0 = await settledRss(C.pid);
+    await people3.open(
+      "c",
+      orgs.slice(0, top.activeOrgs).map((o) => ({ url: `${C.url}/orgs/${o.id}`, auth: { token: o.token } })),
+    );
+    const noPoll = {
+      activeOrgs: top.activeOrgs,
+      cpuMsPerSecondAt0: noPollIdle0,
+      cpuMsPerSecond: await idleCpuOf(C.pid),
+    };
+    const rssC1 = await settledRss(C.pid);
+    people3.close();
+    // RSS per socket on fresh processes (no signup's argon2 or earlier phases in their heap): C above,
+    // and a fresh plain Socket.IO server Z with the same sockets, one room per org.
+    log(`4: RSS, ${top.activeOrgs} sockets on a fresh plain Socket.IO server`);
+    const Z = await spawnBaseline({ REDIS_URL: redisServer.url, REDIS_PREFIX: `${prefix}baseline-z` });
+    running.push(Z);
+    await sleep(5_000);
+    const rssZ0 = await settledRss(Z.pid);
+    people4 = audience();
+    await people4.open(
+      "z",
+      orgs
+        .slice(0, top.activeOrgs)
+        .map((o, i) => ({ url: `${Z.url}/orgs/baseline`, auth: { userId: `u${i}`, org: o.id } })),
+    );
+    await sleep(2_000);
+    const rssZ1 = await settledRss(Z.pid);
+    people4.close();
+    const freshRss = {
+      method:
+        "VmRSS (median of 5 samples) of a fresh process before and after opening one socket per org for ACTIVE orgs (node C, no mutations; baseline: plain Socket.IO, one room per org)",
+      sockets: top.activeOrgs,
+      ours: {
+        beforeKib: rssC0,
+        afterKib: rssC1,
+        bytesPerSocket: Math.round(((rssC1 - rssC0) * 1024) / top.activeOrgs),
+      },
+      baseline: {
+        beforeKib: rssZ0,
+        afterKib: rssZ1,
+        bytesPerSocket: Math.round(((rssZ1 - rssZ0) * 1024) / top.activeOrgs),
+      },
+    };
+    const headPoll = {
+      method:
+        "node A idle (no mutations) for IDLE_SECONDS after 3 s settling, HEAD_POLL_MS = 1,000, so CPU ms per second = CPU ms per poll cycle; one socket per active org; headsOf's SQL timed from a pg client (median of 7) and EXPLAIN (ANALYZE, BUFFERS)",
+      orgsCreated: ORGS,
+      orgCreateSeconds: round(createSeconds, 1),
+      orgCreatesPerSecond: Math.round(ORGS / createSeconds),
+      idleSeconds: IDLE_SECONDS,
+      idle,
+      cpuMsPerCyclePer1kOrgs: round((top.cpuMsPerSecond - idle[0]!.cpuMsPerSecond) / (top.activeOrgs / 1000), 3),
+      /** Same sockets, HEAD_POLL_MS = 1 h: the idle cost of the sockets and streams without the poll. */
+      noPoll,
+      /** Per 1k orgs: A's idle CPU less C's (same sockets, no poll) — the poll alone. */
+      pollOnlyCpuMsPerCyclePer1kOrgs: round(
+        (top.cpuMsPerSecond - idle[0]!.cpuMsPerSecond - (noPoll.cpuMsPerSecond - noPoll.cpuMsPerSecondAt0)) /
+          (top.activeOrgs / 1000),
+        3,
+      ),
+      rssBytesPerActiveOrgSocket: Math.round(((top.rssKib - idle[0]!.rssKib) * 1024) / top.activeOrgs),
+      query,
+    };
+
+    // 5: bytes per event row.
+    const size = (
+      await admin.query(
+        `select pg_total_relation_size('events') as total, pg_relation_size('events') as heap, pg_indexes_size('events') as indexes,
+                (select count(*) from events) as n, (select avg(pg_column_size(e.*)) from events e) as avg_row,
+                (select avg(pg_column_size(e.*)) from events e where type = 'org.updated') as avg_updated,
+                (select count(*) from events where type = 'org.updated') as n_updated`,
+      )
+    ).rows[0];
+    const eventRows = {
+      method:
+        "pg_total_relation_size('events') / count(*) after the bench (heap + TOAST + indexes), and avg(pg_column_size(row))",
+      rows: Number(size.n),
+      totalBytes: Number(size.total),
+      heapBytes: Number(size.heap),
+      indexBytes: Number(size.indexes),
+      bytesPerRowTotal: Math.round(Number(size.total) / Number(size.n)),
+      avgRowBytes: Math.round(Number(size.avg_row)),
+      avgOrgUpdatedRowBytes: Math.round(Number(size.avg_updated)),
+      orgUpdatedRows: Number(size.n_updated),
+      indexes: (await admin.query("select indexname from pg_indexes where tablename = 'events'")).rows.map(
+        (r) => r.indexname,
+      ),
+    };
+
+    const result = {
+      name: "scaling",
+      at: new Date().toISOString(),
+      machine: { cpus: 2, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() },
+      redisPrivate: redisServer.private,
+      sockets: SOCKETS,
+      cpuPerDelivery,
+      redisPerMutation: {
+        method: "INFO commandstats / INFO stats before and after each phase of M mutations, / M (INFO itself excluded)",
+        subscribedNodes0: ours0.redis,
+        subscribedNodes2: oursFull.redis,
+      },
+      rssPerSocket: { ...rssPerSocket, fresh: freshRss },
+      headPoll,
+      eventRows,
+      benchSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    const path = writeResult("scaling", result);
+    console.log("\nScaling inputs");
+    console.table({
+      "CPU µs / event / socket (S)": {
+        ours: cpuPerDelivery.usPerEventPerSocket.ours[SOCKETS],
+        baseline: cpuPerDelivery.usPerEventPerSocket.baseline[SOCKETS],
+      },
+      "CPU µs / event / socket (slope S/2→S)": {
+        ours: cpuPerDelivery.usPerEventPerSocket.oursSlope,
+        baseline: cpuPerDelivery.usPerEventPerSocket.baselineSlope,
+      },
+      "Redis ops / mutation (2 nodes subscribed)": { ours: oursFull.redis.opsPerMutation, baseline: "" },
+      "Redis in / out bytes / mutation": {
+        ours: `${oursFull.redis.inBytesPerMutation} / ${oursFull.redis.outBytesPerMutation}`,
+        baseline: "",
+      },
+      "RSS bytes / idle socket (fresh process, 1 org each)": {
+        ours: freshRss.ours.bytesPerSocket,
+        baseline: freshRss.baseline.bytesPerSocket,
+      },
+      "idle CPU ms / s / 1k active orgs (poll 1 s)": { ours: headPoll.cpuMsPerCyclePer1kOrgs, baseline: "" },
+      "  of which the head poll (less a no-poll node)": { ours: headPoll.pollOnlyCpuMsPerCyclePer1kOrgs, baseline: "" },
+      "events bytes / row (incl. indexes)": { ours: eventRows.bytesPerRowTotal, baseline: "" },
+    });
+    console.log(`written to ${path}`);
+    return result;
+  } finally {
+    people.close();
+    people2?.close();
+    people3?.close();
+    people4?.close();
+    redis.disconnect();
+    await admin.end().catch(() => {});
+    for (const p of running.reverse()) await p.kill("SIGKILL");
+    await database.drop();
+    redisServer.stop();
+  }
+}
