@@ -82,6 +82,11 @@ const envSchema = z.object({
   ORGS_PER_USER_PER_HOUR: positiveInt.default(1000),
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /**
+   * Handles accepting on the node's listening socket: each accepts one connection per turn of the
+   * event loop, so more of them drain a reconnect storm faster (server/http/acceptors.ts).
+   */
+  LISTEN_ACCEPTORS: z.coerce.number().int().min(1).max(64).default(8),
   /** How often live streams compare their cursor with the org's head: the bus-independent backstop. */
   HEAD_POLL_MS: positiveInt.default(1_000),
   /** How long an access-changing call waits for other nodes to acknowledge. */

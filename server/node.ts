@@ -19,6 +19,7 @@ import { createRateLimiter } from "./core/rate-limit.js";
 import { type Db, openDatabase, openReadReplica } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { EventSink } from "./events/unit-of-work.js";
+import { addAcceptors } from "./http/acceptors.js";
 import { createHttpApp } from "./http/app.js";
 import { invitationsModule } from "./invitations/index.js";
 import { createMailer, type Mailer } from "./mail/index.js";
@@ -211,6 +212,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   await new Promise<void>((resolve) =>
     server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, resolve),
   );
+  const closeAcceptors = await addAcceptors(server, config.LISTEN_ACCEPTORS - 1);
   const port = (server.address() as AddressInfo).port;
   log.info(
     { port, database: database.kind, readReplica: replica !== undefined, bus: bus.kind },
@@ -225,6 +227,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     audit.stop();
     await webhooks.stop();
     await notifier.stop();
+    closeAcceptors();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await hub.close();
     await limiter.close();
@@ -249,6 +252,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     async drain() {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closeAcceptors();
       // Closing the transport (not the namespaces) makes clients reconnect, to another node.
       io.engine.close();
       server.closeIdleConnections();

@@ -298,7 +298,14 @@ export async function createRealtimeHub(deps: HubDeps) {
       // namespace and end the subscription before its own message comes back.
       const counted = ack !== undefined && entry?.subscribed === true;
       const applied = local ? local.ingest(events, hold) : Promise.resolve();
-      if (ack) localApplied.set(ack.id, applied);
+      // A commit that changes nobody's access answers once it is published: it must not wait in
+      // the org's queue behind a reconnect storm's attaches, nor for its own local broadcast. The
+      // queue keeps its order either way.
+      if (!ack) {
+        await published;
+        return;
+      }
+      localApplied.set(ack.id, applied);
       try {
         await applied;
         if (ack && counted) {

@@ -26,6 +26,7 @@ import {
   userRoom,
 } from "./rooms.js";
 import type { AttachSnapshot, AttachStanding } from "./snapshot.js";
+import { yieldIfTurnLong } from "./turns.js";
 
 export interface OrgStreamDeps {
   db: Db;
@@ -43,6 +44,8 @@ const PAGE = 500;
 /** A replay reads at most this many events, and this many bytes of them, at a time. */
 const REPLAY_PAGE = 100;
 const REPLAY_PAGE_BYTES = 512 * 1024;
+/** A replay from memory sends at most this many events per step (each step may end the turn). */
+const RECENT_SLICE = 50;
 /** A replay pauses once its connection holds this much unwritten... */
 const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
 /** ...and goes on once the connection has written down to this. */
@@ -161,9 +164,11 @@ export class OrgStream {
       s.data.since !== undefined && s.data.since < snap.head ? [s.data.since] : [],
     );
     if (sinces.length > 0) await this.#remember(Math.min(...sinces));
-    sockets.forEach((socket, i) => {
+    for (const [i, socket] of sockets.entries()) {
+      // A storm's batch is hundreds of sockets: admit them over several short turns.
+      await yieldIfTurnLong();
       this.#admit(socket, snap.each[i] as AttachStanding, snap);
-    });
+    }
   }
 
   /** One socket of a batch: refused (revoked) or in its rooms, then `ready` or its replay. */
@@ -203,6 +208,7 @@ export class OrgStream {
     const { guard, db } = this.deps;
     /** False once the socket is gone (revoked, disconnected, dropped). */
     const room = async () => {
+      await yieldIfTurnLong();
       if (guard.buffered(socket.conn) >= REPLAY_HIGH_WATER_BYTES) {
         await guard.drained(socket.conn, REPLAY_LOW_WATER_BYTES);
       }
@@ -282,14 +288,16 @@ export class OrgStream {
   }
 
   /**
-   * Sends what the socket's rooms see of the recent events after `after`, up to `until`, until the
+   * Sends what the socket's rooms see of the recent events after `after`, up to `until` and at most
+   * RECENT_SLICE of them, until the
    * connection is full or the window runs out; answers the last seq passed. A socket's rooms are
    * its current view, so this is the live rule (and the SQL view's, see ./README.md).
    */
   #replayRecent(socket: OrgSocket, after: number, until: number): number {
     const { guard } = this.deps;
     let seq = after;
-    while (seq < until && socket.connected && guard.buffered(socket.conn) < REPLAY_HIGH_WATER_BYTES) {
+    const last = Math.min(until, after + RECENT_SLICE);
+    while (seq < last && socket.connected && guard.buffered(socket.conn) < REPLAY_HIGH_WATER_BYTES) {
       const delivery = this.#recent.at(seq + 1);
       if (!delivery) break;
       const envelope = envelopeFor(socket.rooms, delivery);
