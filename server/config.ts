@@ -83,6 +83,11 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /**
+   * Named prepared statements for repeated SQL (server/db/prepared-statements.ts). Set false behind
+   * a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
+  /**
    * Handles accepting on the node's listening socket: each accepts one connection per turn of the
    * event loop, so more of them drain a reconnect storm faster (server/http/acceptors.ts).
    */

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { openEmbeddedPostgres } from "./embedded.js";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { preparingStatements } from "./prepared-statements.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -22,8 +23,10 @@ const INT8_OID = 20;
 /** seq and count(*) are int8; they stay far below 2^53, so numbers are safe and simpler. */
 const parseInt8 = (value: string) => Number(value);
 
-export async function openDatabase(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): Promise<DatabaseHandle> {
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL);
+export async function openDatabase(
+  config: Pick<Config, "DATABASE_URL" | "DATA_DIR"> & Partial<Pick<Config, "DATABASE_PREPARED_STATEMENTS">>,
+): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, 20, config.DATABASE_PREPARED_STATEMENTS ?? true);
   const embedded = await openEmbeddedPostgres(config.DATA_DIR, { [INT8_OID]: parseInt8 });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pglite) });
   return {
@@ -43,11 +46,11 @@ export async function openDatabase(config: Pick<Config, "DATABASE_URL" | "DATA_D
  * it, and refuses writes. Smaller than the primary's pool: exports at once are capped per node
  * (AUDIT_EXPORT_MAX_CONCURRENT) and list pages are short.
  */
-export function openReadReplica(url: string): DatabaseHandle {
-  return openPostgres(url, 10);
+export function openReadReplica(url: string, prepare = true): DatabaseHandle {
+  return openPostgres(url, 10, prepare);
 }
 
-function openPostgres(url: string, max = 20): DatabaseHandle {
+function openPostgres(url: string, max: number, prepare: boolean): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -62,7 +65,7 @@ function openPostgres(url: string, max = 20): DatabaseHandle {
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepare ? preparingStatements(pool) : pool }) });
   return { db, kind: "postgres", ping: () => pingDb(db), close: () => db.destroy() };
 }
 
