@@ -325,4 +325,28 @@ describe("bad input", () => {
     expect(res.status).toBe(413);
     expect(res.headers.get("connection")).toBe("close");
   });
+
+  it("counts a chunked body (no Content-Length) as it streams: 413 past the limit, read in full under it", async () => {
+    const owner = await signup(node(), "chunked");
+    const org = await createOrg(node(), owner.token);
+    const chunked = (text: string) =>
+      fetch(`${node().url}/v1/orgs/${org.id}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${owner.token}`, "content-type": "application/json" },
+        body: new ReadableStream({
+          start(controller) {
+            const bytes = new TextEncoder().encode(text);
+            for (let i = 0; i < bytes.length; i += 256) controller.enqueue(bytes.subarray(i, i + 256));
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+    const big = await chunked(OVER_LIMIT);
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe("payload_too_large");
+    const small = await chunked(JSON.stringify({ name: "Chunked & fine" }));
+    expect(small.status).toBe(200);
+    expect((await small.json()).name).toBe("Chunked & fine");
+  });
 });

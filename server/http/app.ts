@@ -1,10 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import type { Histogram, Registry } from "prom-client";
 import { AppError } from "../core/errors.js";
 import { apiHeaders } from "./api-headers.js";
+import { limitBody } from "./body-limit.js";
 import { consoleMiddleware } from "./console.js";
 import type { AppEnv } from "./context.js";
 import { errorResponse } from "./errors.js";
@@ -40,13 +40,10 @@ export function createHttpApp(options: HttpAppOptions) {
   app.use("/v1/*", wellFormedQuery());
   app.use(
     "/v1/*",
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) => {
-        // Answer now and close: the rest of the body is never read.
-        c.header("Connection", "close");
-        return errorResponse(c, new AppError("payload_too_large", `the body exceeds ${options.bodyLimitBytes} bytes`));
-      },
+    limitBody(options.bodyLimitBytes, (c) => {
+      // Answer now and close: the rest of the body is never read.
+      c.header("Connection", "close");
+      return errorResponse(c, new AppError("payload_too_large", `the body exceeds ${options.bodyLimitBytes} bytes`));
     }),
   );
 
