@@ -74,7 +74,9 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const { db } = database;
   // Audit reads and exports only (server/audit/index.ts says which); lazy, so a replica that is down
   // fails those reads, not the node's start or its readiness.
-  const replica = config.DATABASE_READ_URL ? openReadReplica(config.DATABASE_READ_URL, config.DATABASE_PREPARED_STATEMENTS) : undefined;
+  const replica = config.DATABASE_READ_URL
+    ? openReadReplica(config.DATABASE_READ_URL, config.DATABASE_PREPARED_STATEMENTS)
+    : undefined;
   const bus = await openBus(config, (err) => log.warn({ err: err.message }, "bus error"));
   const limiter = createRateLimiter({
     redisUrl: config.REDIS_URL,

@@ -65,7 +65,9 @@ function openPostgres(url: string, max: number, prepare: boolean): DatabaseHandl
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepare ? preparingStatements(pool) : pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: prepare ? preparingStatements(pool) : pool }),
+  });
   return { db, kind: "postgres", ping: () => pingDb(db), close: () => db.destroy() };
 }
 
