@@ -91,7 +91,7 @@ const envSchema = z.object({
    * Handles accepting on the node's listening socket: each accepts one connection per turn of the
    * event loop, so more of them drain a reconnect storm faster (server/http/acceptors.ts).
    */
-  LISTEN_ACCEPTORS: z.coerce.number().int().min(1).max(64).default(8),
+  LISTEN_ACCEPTORS: z.coerce.number().int().min(1).max(64).default(32),
   /** How often live streams compare their cursor with the org's head: the bus-independent backstop. */
   HEAD_POLL_MS: positiveInt.default(1_000),
   /** How long an access-changing call waits for other nodes to acknowledge. */
