@@ -75,6 +75,37 @@ describe("acceptors", () => {
     expect(perTurn.length).toBeLessThanOrEqual(120 / 4 + 2);
   });
 
+  it("answers every connection made while the copies are being made, the helper's included", async () => {
+    let accepted = 0;
+    const server = createServer((_req, res) => res.end("ok"));
+    server.on("connection", () => accepted++);
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, resolve));
+    const port = (server.address() as AddressInfo).port;
+    let adding = true;
+    const outcomes: string[] = [];
+    // New connections, 16 at a time, for as long as the helper process lives and a little after.
+    const hammer = async () => {
+      while (adding) {
+        outcomes.push(
+          await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: "close" } })
+            .then((r) => r.text())
+            .catch((err: Error) => String((err.cause as Error | undefined)?.message ?? err.message)),
+        );
+      }
+    };
+    const hammers = Array.from({ length: 16 }, hammer);
+    const closeAcceptors = await addAcceptors(server, 31);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    adding = false;
+    await Promise.all(hammers);
+    closeAcceptors();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(outcomes.length).toBeGreaterThan(50);
+    expect(outcomes.filter((o) => o !== "ok")).toEqual([]);
+    expect(accepted).toBe(outcomes.length);
+  });
+
   it("hands accepted connections to the HTTP server, and closing them stops accepting", async () => {
     const node = await listening(3);
     const answers = await Promise.all(

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Server as HttpServer } from "node:http";
-import type { Server, Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 
 /**
  * More accepts per turn of the event loop for the node's one listening socket.
@@ -14,14 +14,27 @@ import type { Server, Socket } from "node:net";
  *
  * A second handle needs a second file descriptor for the same socket, which Node offers only by
  * passing a handle over IPC (what its `cluster` module does between processes). So a short-lived
- * helper process receives the listening handle once and sends it back `count` times; each copy
- * arrives as a new descriptor, listening, and hands its connections to the HTTP server. Answers a
- * function that closes the copies.
+ * helper process receives the raw listening handle once and sends it back `count` times; each copy
+ * arrives as a new descriptor, on which a `net.Server` listens and hands its connections to the
+ * HTTP server. Answers a function that closes the copies.
  */
 export async function addAcceptors(server: HttpServer, count: number): Promise<() => void> {
   if (count <= 0) return () => {};
-  // Connections go to the HTTP server exactly as its own do (Socket.IO's upgrades included).
-  const acceptors = await copiesOf(server, count, (socket) => server.emit("connection", socket));
+  const copies = await copiesOf(server, count);
+  const acceptors: Server[] = [];
+  for (const handle of copies) {
+    // The listener is there before the copy accepts anything. Connections go to the HTTP server
+    // exactly as its own do (Socket.IO's upgrades included).
+    const acceptor = createServer((socket) => server.emit("connection", socket));
+    await new Promise<void>((resolve, reject) => {
+      acceptor.once("error", reject);
+      acceptor.listen(handle as never, () => {
+        acceptor.off("error", reject);
+        resolve();
+      });
+    });
+    acceptors.push(acceptor);
+  }
   // Stops accepting at once; the connections already accepted stay with the HTTP server, which
   // closes them (a net.Server's close callback would wait for all of them to end).
   return () => {
@@ -29,39 +42,45 @@ export async function addAcceptors(server: HttpServer, count: number): Promise<(
   };
 }
 
-/** The helper: sends the handle it is sent back `count` times, then exits. */
-const ECHO = `process.once("message", (count, handle) => {
-  for (let i = 1; i < count; i++) process.send("copy", handle);
-  process.send("copy", handle, () => process.exit(0));
+/**
+ * The helper: keeps the raw handle it is sent and sends it back each time it is asked. A raw handle
+ * (not a `net.Server`) is never listened on by the helper, so it accepts nothing itself.
+ */
+const ECHO = `let handle;
+process.on("message", (message, received) => {
+  if (received) handle = received;
+  if (message === "done") process.exit(0);
+  else process.send("copy", handle);
 });`;
 
-/**
- * Node hands a received server handle over already listening, as a `net.Server`; `onConnection`
- * is attached in the same turn, before any connection can be accepted on it.
- */
-async function copiesOf(server: HttpServer, count: number, onConnection: (socket: Socket) => void): Promise<Server[]> {
+/** `count` new descriptors of the server's listening socket, as raw handles. */
+async function copiesOf(server: HttpServer, count: number): Promise<unknown[]> {
+  const listening = (server as unknown as { _handle?: unknown })._handle;
+  if (!listening) throw new Error("the server is not listening");
   const child = spawn(process.execPath, ["--input-type=commonjs", "-e", ECHO], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     // The helper needs nothing of the node's environment (secrets included).
     env: {},
   });
   try {
-    return await new Promise<Server[]>((resolve, reject) => {
-      const copies: Server[] = [];
+    return await new Promise<unknown[]>((resolve, reject) => {
+      const copies: unknown[] = [];
+      const timer = setTimeout(() => reject(new Error("acceptor helper did not answer in 10 s")), 10_000);
       child.once("error", reject);
-      // The channel closes once the helper is gone and everything it sent has been read.
-      child.once("disconnect", () => reject(new Error(`acceptor helper sent ${copies.length} of ${count} copies`)));
+      child.once("exit", () => reject(new Error(`acceptor helper exited after ${copies.length} of ${count} copies`)));
+      // One copy per request: the helper answers each with a handle message of its own.
       child.on("message", (message, handle) => {
         if (message !== "copy" || !handle) return;
-        const copy = handle as Server;
-        copy.on("connection", onConnection);
-        copies.push(copy);
-        if (copies.length === count) resolve(copies);
+        copies.push(handle);
+        if (copies.length < count) return void child.send("more");
+        clearTimeout(timer);
+        resolve(copies);
       });
-      child.send(count, server);
+      child.send("first", listening as never);
     });
   } finally {
     child.removeAllListeners();
-    if (child.exitCode === null) child.kill();
+    if (child.connected) child.send("done");
+    else child.kill();
   }
 }
