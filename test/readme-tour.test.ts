@@ -66,13 +66,15 @@ describe("the README's tour of the API", () => {
     expect(tour).toContain("API=http://localhost:3000");
     expect(tail).toContain("npx orgwire events tail");
     const script = [
-      "set -eo pipefail",
+      // Job control: the tail runs in its own process group, so the kill below ends npx and the
+      // CLI under it too, not only the subshell (which would leave the CLI running after the test).
+      "set -meo pipefail",
       tour?.replace("API=http://localhost:3000", `API=${url}`),
       // The tail runs until Ctrl-C: here until the resource of step 6 has been printed.
       `(${tail?.trim().replace("npx orgwire", "npx --no-install orgwire")}) > tail.out 2>&1 &`,
       "TAIL=$!",
       "for i in $(seq 1 150); do grep -q resource.created tail.out && break; sleep 0.2; done",
-      'kill "$TAIL"',
+      'kill -- -"$TAIL"',
       "echo; echo '--- tail'; cat tail.out",
     ].join("\n");
     const out = await run("bash", ["-c", script], { cwd: dir, timeoutMs: 90_000 });
