@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Server as HttpServer } from "node:http";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 
 /**
  * More accepts per turn of the event loop for the node's one listening socket.
@@ -21,25 +21,30 @@ import { createServer, type Server } from "node:net";
 export async function addAcceptors(server: HttpServer, count: number): Promise<() => void> {
   if (count <= 0) return () => {};
   const copies = await copiesOf(server, count);
-  const acceptors: Server[] = [];
-  for (const handle of copies) {
-    // The listener is there before the copy accepts anything. Connections go to the HTTP server
-    // exactly as its own do (Socket.IO's upgrades included).
-    const acceptor = createServer((socket) => server.emit("connection", socket));
-    await new Promise<void>((resolve, reject) => {
-      acceptor.once("error", reject);
-      acceptor.listen(handle as never, () => {
-        acceptor.off("error", reject);
-        resolve();
-      });
-    });
-    acceptors.push(acceptor);
-  }
+  // The listener is there before a copy accepts anything. Connections go to the HTTP server
+  // exactly as its own do (Socket.IO's upgrades included).
+  const acceptors = copies.map(() => createServer((socket) => server.emit("connection", socket)));
   // Stops accepting at once; the connections already accepted stay with the HTTP server, which
   // closes them (a net.Server's close callback would wait for all of them to end).
-  return () => {
-    for (const acceptor of acceptors) acceptor.close();
+  const close = () => {
+    for (const acceptor of acceptors) if (acceptor.listening) acceptor.close();
   };
+  try {
+    for (const [i, acceptor] of acceptors.entries()) {
+      await new Promise<void>((resolve, reject) => {
+        acceptor.once("error", reject);
+        acceptor.listen(copies[i] as never, () => {
+          acceptor.off("error", reject);
+          resolve();
+        });
+      });
+    }
+  } catch (err) {
+    // None half set up: the copies listened on so far stop accepting.
+    close();
+    throw err;
+  }
+  return close;
 }
 
 /**

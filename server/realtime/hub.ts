@@ -288,38 +288,39 @@ export async function createRealtimeHub(deps: HubDeps) {
         log.warn({ err, orgId, seq: events.at(-1)?.seq }, "publish failed; nodes will fill the gap from Postgres");
         return undefined;
       });
-      let releaseBroadcast = () => {};
-      const hold = ack ? new Promise<void>((resolve) => (releaseBroadcast = resolve)) : undefined;
       // One lookup, not a scan of every stream on the node: streams are keyed by namespace name.
       const entry = streams.get(`/orgs/${orgId}`);
       const local = entry?.stream;
-      // Subscribed before the publish, this node is one of the receivers PUBLISH counts. It acks
-      // itself once applied, not through its subscription: applying a revocation can empty the
-      // namespace and end the subscription before its own message comes back.
-      const counted = ack !== undefined && entry?.subscribed === true;
-      const applied = local ? local.ingest(events, hold) : Promise.resolve();
       // A commit that changes nobody's access answers once it is published: it must not wait in
       // the org's queue behind a reconnect storm's attaches, nor for its own local broadcast. The
       // queue keeps its order either way.
       if (!ack) {
+        void local?.ingest(events);
         await published;
         return;
       }
+      let releaseBroadcast = () => {};
+      const hold = new Promise<void>((resolve) => (releaseBroadcast = resolve));
+      // Subscribed before the publish, this node is one of the receivers PUBLISH counts. It acks
+      // itself once applied, not through its subscription: applying a revocation can empty the
+      // namespace and end the subscription before its own message comes back.
+      const counted = entry?.subscribed === true;
+      const applied = local ? local.ingest(events, hold) : Promise.resolve();
       localApplied.set(ack.id, applied);
       try {
         await applied;
-        if (ack && counted) {
+        if (counted) {
           selfAcked.add(ack.id);
           acks.receive(ack.id);
         }
         const receivers = await published;
-        if (ack && receivers !== undefined) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
+        if (receivers !== undefined) await awaitAcks(ack.id, receivers, { orgId, seq: events.at(-1)?.seq });
       } finally {
         // On the next turn, so the HTTP answer is written before the local broadcast starts.
         setImmediate(releaseBroadcast);
-        if (ack) localApplied.delete(ack.id);
+        localApplied.delete(ack.id);
         // Our own message may still be on its way back: forget the id a little later.
-        if (ack && counted) setTimeout(() => selfAcked.delete(ack.id), 5_000).unref();
+        if (counted) setTimeout(() => selfAcked.delete(ack.id), 5_000).unref();
       }
     },
   };

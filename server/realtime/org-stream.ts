@@ -289,9 +289,9 @@ export class OrgStream {
 
   /**
    * Sends what the socket's rooms see of the recent events after `after`, up to `until` and at most
-   * RECENT_SLICE of them, until the
-   * connection is full or the window runs out; answers the last seq passed. A socket's rooms are
-   * its current view, so this is the live rule (and the SQL view's, see ./README.md).
+   * RECENT_SLICE of them, until the connection is full or the window runs out; answers the last seq
+   * passed. A socket's rooms are its current view, so this is the live rule (and the SQL view's,
+   * see ./README.md).
    */
   #replayRecent(socket: OrgSocket, after: number, until: number): number {
     const { guard } = this.deps;
