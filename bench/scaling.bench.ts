@@ -273,12 +273,14 @@ export async function runScalingBench() {
     const ours0 = await ourPhase([]);
     const base0 = await basePhase([]);
     await sleep(2_000);
-    const rss0 = {
+    /** Settled RSS of the four nodes, one after the other (so one sample does not disturb another). */
+    const rssOfNodes = async () => ({
       A: await settledRss(A.pid),
       B: await settledRss(B.pid),
       X: await settledRss(X.pid),
       Y: await settledRss(Y.pid),
-    };
+    });
+    const rss0 = await rssOfNodes();
     const ourUrl = (i: number) => `${(i % 2 ? B : A).url}/orgs/${org.id}`;
     const baseUrl = (i: number) => `${(i % 2 ? Y : X).url}/orgs/baseline`;
     await people.open(
@@ -290,12 +292,7 @@ export async function runScalingBench() {
       targets(half, 0, baseUrl, (i) => ({ userId: `u${i}` })),
     );
     await sleep(2_000);
-    const rss1 = {
-      A: await settledRss(A.pid),
-      B: await settledRss(B.pid),
-      X: await settledRss(X.pid),
-      Y: await settledRss(Y.pid),
-    };
+    const rss1 = await rssOfNodes();
     const oursHalf = await ourPhase(["s1"]);
     const baseHalf = await basePhase(["b1"]);
     await people.open(
@@ -307,12 +304,7 @@ export async function runScalingBench() {
       targets(SOCKETS - half, half, baseUrl, (i) => ({ userId: `u${i}` })),
     );
     await sleep(2_000);
-    const rss2 = {
-      A: await settledRss(A.pid),
-      B: await settledRss(B.pid),
-      X: await settledRss(X.pid),
-      Y: await settledRss(Y.pid),
-    };
+    const rss2 = await rssOfNodes();
     const oursFull = await ourPhase(["s1", "s2"]);
     const baseFull = await basePhase(["b1", "b2"]);
     people.close();
