@@ -36,6 +36,8 @@ const http = createServer(async (req, res) => {
   }
   res.writeHead(204).end();
 });
+// Like Orgwire's nodes: idle keep-alive connections outlive the load balancer's pool (60 s).
+http.keepAliveTimeout = 65_000;
 const io = new Server(http, { adapter: createAdapter(pub, sub, { key }), serveClient: false });
 io.of(NSP).on("connection", (socket) => {
   socket.join(`user:${String(socket.handshake.auth.userId)}`);

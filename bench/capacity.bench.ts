@@ -21,7 +21,6 @@
  * sockets (3 and 4), report (capacity.json and the printed summary).
  */
 
-import { Agent } from "node:http";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
 import { createTestDatabase, REDIS_URL, uniquePrefix } from "../test/support/services.js";
@@ -33,6 +32,7 @@ import { capacityResult, printSummary } from "./capacity/report.js";
 import { seed } from "./capacity/setup.js";
 import { baselineEvent, type SocketsResult, socketsPart } from "./capacity/sockets.js";
 import { throughputPart } from "./capacity/throughput.js";
+import { warmPool } from "./capacity/writer.js";
 import { spawnBaseline, spawnOrgwire, writeResult } from "./support.js";
 
 type Kill = { kill: (signal?: NodeJS.Signals) => Promise<void> };
@@ -81,6 +81,7 @@ export async function runCapacityBench() {
       const base1 = spawned(await spawnBaseline(baselineEnv));
       const base2 = spawned(await spawnBaseline(baselineEnv));
       const seqs = new Map<string, number>();
+      const baselineAgent = await warmPool(base2.url);
       const baseline = await socketsPart(
         "baseline",
         clients,
@@ -91,16 +92,19 @@ export async function runCapacityBench() {
           const target = s.storm[k % STORM_ORGS]!;
           const seq = (seqs.get(target.orgId) ?? 0) + 1;
           seqs.set(target.orgId, seq);
-          return fetch(`${base2.url}/broadcast?room=org:${target.orgId}`, {
+          return send(baselineAgent, {
+            url: base2.url,
             method: "POST",
-            body: JSON.stringify(baselineEvent(target.orgId, target.projectId, seq)),
-          }).then((r) => r.status);
+            path: `/broadcast?room=org:${target.orgId}`,
+            body: baselineEvent(target.orgId, target.projectId, seq),
+            expect: 204,
+          });
         },
         log,
       );
       await base2.kill();
       const nodeA = spawned(await spawnOrgwire({ ...env, NODE_ID: "cap-a" }));
-      const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+      const agent = await warmPool(nodeB.url);
       const ours = await socketsPart(
         "ours",
         clients,
@@ -114,6 +118,7 @@ export async function runCapacityBench() {
         log,
       );
       agent.destroy();
+      baselineAgent.destroy();
       sockets = { ours, baseline };
     }
 

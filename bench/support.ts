@@ -88,9 +88,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const benchNodeEnv = () =>
+  Object.fromEntries(
+    (process.env.BENCH_NODE_ENV ?? "")
+      .split(" ")
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
+
 /**
  * Spawns `node --import tsx <script>` (the node process itself, so its pid is the server's).
- * `BENCH_NODE_ARGS` adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run.
+ * `BENCH_NODE_ARGS` adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run;
+ * `BENCH_NODE_ENV` adds variables, e.g. `LISTEN_ACCEPTORS=8 LOG_LEVEL=warn`, to try a setting.
  */
 async function spawnScript(script: string, env: Record<string, string>, readyPath: string): Promise<BenchProcess> {
   const port = await freePort();
@@ -99,7 +108,7 @@ async function spawnScript(script: string, env: Record<string, string>, readyPat
     [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", script],
     {
       cwd: BENCH_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env, PORT: String(port) },
+      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env, ...benchNodeEnv(), PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -112,6 +112,11 @@ const envSchema = z.object({
   HANDSHAKES_PER_CONNECTION: positiveInt.default(4),
   /** Socket handshakes checked against Postgres at once on a node, so floods never drain the pool. */
   HANDSHAKES_PER_NODE: positiveInt.default(8),
+  /**
+   * New Socket.IO connections a node works on at once (handshake to attach); the others wait
+   * before their handshake, so a reconnect storm leaves turns of the event loop to HTTP.
+   */
+  SOCKET_ARRIVALS_PER_NODE: positiveInt.default(100),
   /** Failed socket handshakes after which a connection is closed. */
   SOCKET_MAX_FAILED_HANDSHAKES: positiveInt.default(20),
   /** How often each node prunes audit entries past their org's retention. */

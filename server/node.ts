@@ -65,6 +65,7 @@ function createLogger(config: Config): Logger {
 }
 
 const LISTEN_BACKLOG = 4096;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** The composition root: opens the services, wires the domains, listens. */
 export async function startNode(config: Config, logger?: Logger): Promise<OrgwireNode> {
@@ -94,6 +95,11 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const server = createAdaptorServer({
     fetch: (request: Request, env: unknown) => (app as NonNullable<typeof app>).fetch(request, env),
   }) as HttpServer;
+  // Idle keep-alive connections outlive the load balancer's (deploy/nginx.conf keeps its pool 60 s):
+  // closed by the node first, a pooled connection can take a request in the moment it closes,
+  // which the client sees as a failed request. The pool also keeps HTTP out of the accept queue
+  // that a reconnect storm fills.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const io: OrgServer = new SocketServer(server, { serveClient: false });
   const metrics = createMetrics({ countSockets: () => countOrgSockets(io) });
   const hub = await createRealtimeHub({
@@ -122,6 +128,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
       maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
       handshakesPerConnection: config.HANDSHAKES_PER_CONNECTION,
       handshakesPerNode: config.HANDSHAKES_PER_NODE,
+      arrivalsPerNode: config.SOCKET_ARRIVALS_PER_NODE,
       maxFailedHandshakes: config.SOCKET_MAX_FAILED_HANDSHAKES,
     },
     headPollMs: config.HEAD_POLL_MS,
@@ -215,7 +222,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
     server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, resolve),
   );
   // More accepts per turn help a reconnect storm; without them the node still serves, on one handle.
-  const closeAcceptors = await addAcceptors(server, config.LISTEN_ACCEPTORS - 1).catch((err: Error) => {
+  const closeAcceptors = await addAcceptors(server, config.LISTEN_ACCEPTORS - 1, LISTEN_BACKLOG).catch((err: Error) => {
     log.warn({ err: err.message }, "extra accepting handles not set up; accepting on one");
     return () => {};
   });

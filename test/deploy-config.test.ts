@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./support/nodes.js";
+import { ROOT, startTestNode } from "./support/nodes.js";
+import { createTestDatabase, REDIS_URL, uniquePrefix } from "./support/services.js";
 
 const run = promisify(execFile);
 
@@ -38,6 +39,23 @@ describe("deployment files", () => {
         exprs.some((e) => e.startsWith(name)),
         name,
       ).toBe(true);
+    }
+  });
+
+  it("nginx closes an idle pooled connection before the node would", async () => {
+    // Closed by the node first, a pooled connection can take a request in the moment it closes.
+    const conf = await readFile(`${ROOT}deploy/nginx.conf`, "utf8");
+    const upstream = conf.slice(conf.indexOf("upstream orgwire"), conf.indexOf("}", conf.indexOf("upstream orgwire")));
+    expect(upstream).toMatch(/keepalive \d+;/);
+    const nginxSeconds = Number(upstream.match(/keepalive_timeout (\d+)s;/)?.[1]);
+    const database = await createTestDatabase();
+    const node = await startTestNode({ DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: uniquePrefix() });
+    try {
+      expect(nginxSeconds).toBeGreaterThan(0);
+      expect(node.server.keepAliveTimeout).toBeGreaterThan(nginxSeconds * 1000);
+    } finally {
+      await node.close();
+      await database.drop();
     }
   });
 });

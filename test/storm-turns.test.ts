@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { execFileSync } from "node:child_process";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { addAcceptors } from "../server/http/acceptors.js";
@@ -53,7 +54,7 @@ describe("acceptors", () => {
     const server = createServer((_req, res) => res.end("ok"));
     server.on("connection", () => accepted++);
     await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, resolve));
-    const closeAcceptors = await addAcceptors(server, acceptors);
+    const closeAcceptors = await addAcceptors(server, acceptors, 1024);
     closers.push(async () => {
       closeAcceptors();
       server.closeAllConnections();
@@ -75,6 +76,15 @@ describe("acceptors", () => {
     expect(perTurn.length).toBeLessThanOrEqual(120 / 4 + 2);
   });
 
+  it("keeps the accept queue as deep as the server listened with", async () => {
+    // Each copy listens again on the one socket, which sets its queue depth again: the kernel
+    // reports the depth of a listening socket as its Send-Q.
+    const depth = (port: number) =>
+      Number(execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" }).trim().split(/\s+/)[2]);
+    const node = await listening(3);
+    expect(depth(node.port)).toBe(1024);
+  });
+
   it("answers every connection made while the copies are being made, the helper's included", async () => {
     let accepted = 0;
     const server = createServer((_req, res) => res.end("ok"));
@@ -94,7 +104,7 @@ describe("acceptors", () => {
       }
     };
     const hammers = Array.from({ length: 16 }, hammer);
-    const closeAcceptors = await addAcceptors(server, 31);
+    const closeAcceptors = await addAcceptors(server, 31, 1024);
     await new Promise((resolve) => setTimeout(resolve, 300));
     adding = false;
     await Promise.all(hammers);

@@ -1,5 +1,24 @@
 /** The storm's writer: an open loop of writes, and the latencies and failures it saw. */
+import { Agent } from "node:http";
 import { sleep, stats, wallNow } from "../support.js";
+import { send } from "./load.js";
+
+/** Keep-alive connections the writer holds open before the storm. */
+export const WRITER_POOL = 16;
+
+/**
+ * The writer's keep-alive pool, opened before the storm, as the load balancer in front of the nodes
+ * keeps one (deploy/nginx.conf: 64 idle connections per worker). A connection opened during the
+ * storm would wait in the node's accept queue behind the storm's thousands; that wait is measured
+ * by how fast the node drains the queue, not by how fast it answers a write.
+ */
+export async function warmPool(url: string): Promise<Agent> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  await Promise.all(
+    Array.from({ length: WRITER_POOL }, () => send(agent, { url, method: "GET", path: "/readyz", expect: 200 })),
+  );
+  return agent;
+}
 
 /** Open loop: one call every `everyMs` whatever the previous ones do; latency from each send. */
 export type WriteSample = { at: number; ms: number; ok: boolean; outcome: string };

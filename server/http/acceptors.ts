@@ -16,9 +16,10 @@ import { createServer } from "node:net";
  * passing a handle over IPC (what its `cluster` module does between processes). So a short-lived
  * helper process receives the raw listening handle once and sends it back `count` times; each copy
  * arrives as a new descriptor, on which a `net.Server` listens and hands its connections to the
- * HTTP server. Answers a function that closes the copies.
+ * HTTP server. `backlog` is the one the server listens with. Answers a function that closes the
+ * copies.
  */
-export async function addAcceptors(server: HttpServer, count: number): Promise<() => void> {
+export async function addAcceptors(server: HttpServer, count: number, backlog: number): Promise<() => void> {
   if (count <= 0) return () => {};
   const copies = await copiesOf(server, count);
   // The listener is there before a copy accepts anything. Connections go to the HTTP server
@@ -33,7 +34,9 @@ export async function addAcceptors(server: HttpServer, count: number): Promise<(
     for (const [i, acceptor] of acceptors.entries()) {
       await new Promise<void>((resolve, reject) => {
         acceptor.once("error", reject);
-        acceptor.listen(copies[i] as never, () => {
+        // listen() on a socket already listening sets its accept queue again: without the node's
+        // backlog, every copy would cut the shared queue back to Node's default of 511.
+        acceptor.listen(copies[i] as never, backlog, () => {
           acceptor.off("error", reject);
           resolve();
         });

@@ -17,6 +17,8 @@ export interface ConnectionLimits {
   handshakesPerNode: number;
   /** Failed handshakes after which a connection is closed. */
   maxFailedHandshakes: number;
+  /** New connections worked on at once, from handshake to attach (`arrivals.ts`). */
+  arrivalsPerNode: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -25,6 +27,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   handshakesPerConnection: 4,
   handshakesPerNode: 8,
   maxFailedHandshakes: 20,
+  arrivalsPerNode: 100,
 };
 
 /** Why a namespace CONNECT is refused before any work is done for it. */

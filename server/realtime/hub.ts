@@ -18,6 +18,7 @@ import { loadAccessOfMany } from "../members/access.js";
 import type { RealtimeMetrics } from "../metrics/metrics.js";
 import { changesAccess } from "./access-effects.js";
 import { AckTracker } from "./acks.js";
+import { ArrivalGate } from "./arrivals.js";
 import { Coalescer } from "./coalescer.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Semaphore } from "./connection-guard.js";
 import type { OrgNamespace, OrgSocket, OrgSocketData } from "./org-socket.js";
@@ -56,6 +57,8 @@ export interface HubDeps {
  */
 const SNAPSHOTS_PER_NODE = 2;
 const REPLAY_READS_PER_NODE = 4;
+/** The longest a new connection keeps its place among the arrivals (see arrivals.ts). */
+const ARRIVAL_HOLD_MS = 2_000;
 
 /** Bus channels (the bus adds the deployment prefix). */
 const orgChannel = (orgId: string) => `org.${orgId}`;
@@ -114,7 +117,13 @@ export async function createRealtimeHub(deps: HubDeps) {
     (requests: { actor: Actor; orgId: string }[]) => loadAccessOfMany(db, requests),
     guard.handshakeReads,
   );
-  io.engine.on("connection", (conn) => guard.track(conn));
+  // A storm's connections are worked on a bounded number at a time; the rest wait unanswered.
+  const arrivals = new ArrivalGate(guard.limits.arrivalsPerNode, ARRIVAL_HOLD_MS);
+  io.engine.opts.allowRequest = arrivals.allowRequest;
+  io.engine.on("connection", (conn) => {
+    guard.track(conn);
+    arrivals.opened(conn);
+  });
 
   const ackTo = async (ack: { node: string; id: string } | undefined) => {
     if (!ack) return;
@@ -243,6 +252,7 @@ export async function createRealtimeHub(deps: HubDeps) {
       next(new Error("unavailable"));
     } finally {
       if (!admitted) {
+        arrivals.settled(conn);
         guard.release(conn, name);
         // After Socket.IO has removed the refused socket (on a later tick).
         setImmediate(() => dropIfUnused(socket.nsp as OrgNamespace));
@@ -257,7 +267,8 @@ export async function createRealtimeHub(deps: HubDeps) {
     });
     streamFor(nsp)
       .then((stream) => stream.attach(socket))
-      .catch((err) => log.error({ err }, "attach failed"));
+      .catch((err) => log.error({ err }, "attach failed"))
+      .finally(() => arrivals.settled(socket.conn));
   });
 
   // The backstop that makes delivery independent of the bus: compare cursors with the heads.

@@ -12,6 +12,7 @@ import {
 import type { RealtimeMetrics } from "../metrics/metrics.js";
 import { accessEffectOf, applyAccessEffect, type OrgAccessState } from "./access-effects.js";
 import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
+import { EncodedEvents } from "./encoded-events.js";
 import type { OrgNamespace, OrgSocket } from "./org-socket.js";
 import { type Delivery, deliveryOf, RECENT_MAX_EVENTS, RecentEvents } from "./recent-events.js";
 import { flushed, lostAccessReason } from "./revocation.js";
@@ -39,16 +40,14 @@ export interface OrgStreamDeps {
   metrics?: RealtimeMetrics;
 }
 
-/** Gap fills read this many events at a time. */
-const PAGE = 500;
+const PAGE = 500; // events a gap fill reads at a time
 /** A replay reads at most this many events, and this many bytes of them, at a time. */
 const REPLAY_PAGE = 100;
 const REPLAY_PAGE_BYTES = 512 * 1024;
 /** A replay from memory sends at most this many events per step (each step may end the turn). */
 const RECENT_SLICE = 50;
-/** A replay pauses once its connection holds this much unwritten... */
+/** A replay pauses once its connection holds HIGH unwritten bytes, and goes on once down to LOW. */
 const REPLAY_HIGH_WATER_BYTES = 1024 * 1024;
-/** ...and goes on once the connection has written down to this. */
 const REPLAY_LOW_WATER_BYTES = 256 * 1024;
 
 /** Live events held for a socket while its replay runs; sent (in order) when the replay ends. */
@@ -76,6 +75,8 @@ export class OrgStream {
   #arrivingBatch: Promise<void> = Promise.resolve();
   /** The latest applied events, which replays of a recent `since` are served from. */
   readonly #recent = new RecentEvents();
+  /** Replays send recent events' envelopes encoded once for all sockets. */
+  readonly #encoded = new EncodedEvents();
 
   constructor(
     readonly orgId: string,
@@ -248,7 +249,7 @@ export class OrgStream {
         const held = backlog?.events.shift();
         if (!backlog || !held) break;
         backlog.bytes -= held.bytes;
-        socket.emit("event", held.event);
+        this.#encoded.send(socket, held.event);
       }
       this.#replays.delete(socket.id);
       socket.leave(ROOM_REPLAYING);
@@ -301,7 +302,7 @@ export class OrgStream {
       const delivery = this.#recent.at(seq + 1);
       if (!delivery) break;
       const envelope = envelopeFor(socket.rooms, delivery);
-      if (envelope) socket.emit("event", envelope);
+      if (envelope) this.#encoded.send(socket, envelope);
       seq++;
     }
     return seq;

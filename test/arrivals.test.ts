@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { OrgwireClient, type Subscription } from "../client-sdk/src/index.js";
+import { call, createOrg, signup } from "./support/api.js";
+import { openRaw } from "./support/raw-socket.js";
+import { sleep } from "./support/sockets.js";
+import { useCluster } from "./support/suite.js";
+
+/**
+ * New connections are worked on a bounded number at a time (SOCKET_ARRIVALS_PER_NODE, here 2);
+ * the rest wait before their handshake. What is checked: a waiting connection is not answered
+ * until a place frees, HTTP is answered meanwhile, and places come back whichever way a
+ * connection ends (attached, closed, or silent past the hold).
+ */
+const cluster = useCluster(1, { SOCKET_ARRIVALS_PER_NODE: "2" });
+const A = () => cluster.nodes[0]!;
+
+/** A websocket whose Engine.IO open packet (the handshake's answer) is awaited separately. */
+function arriving(url: string) {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`);
+  ws.on("error", () => {});
+  let opened = false;
+  const open = new Promise<void>((resolve) =>
+    ws.on("message", (data) => {
+      if (data.toString().startsWith("0")) {
+        opened = true;
+        resolve();
+      }
+    }),
+  );
+  return { ws, open, opened: () => opened };
+}
+
+const waitFor = async (check: () => boolean, what: string, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+};
+
+describe("arrivals", () => {
+  it("a connection past the bound waits unanswered while HTTP is served; an attach frees its place", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const first = await openRaw(A().url);
+    const second = await openRaw(A().url);
+    const third = arriving(A().url);
+    await sleep(300);
+    expect(third.opened()).toBe(false);
+    // HTTP does not wait behind the arrivals.
+    expect((await call(A(), "GET", `/v1/orgs/${org.id}`, { token: owner.token })).status).toBe(200);
+    expect(third.opened()).toBe(false);
+
+    const nsp = `/orgs/${org.id}`;
+    first.connect(nsp, { token: owner.token });
+    await waitFor(() => first.packets("2", nsp).some((f) => f.includes('"ready"')), "the first to be ready");
+    await third.open;
+    first.close();
+    second.close();
+    third.ws.terminate();
+  });
+
+  it("a refused handshake and a closed connection free their places too", async () => {
+    const first = await openRaw(A().url);
+    const second = await openRaw(A().url);
+    const third = arriving(A().url);
+    const fourth = arriving(A().url);
+    await sleep(200);
+    expect(third.opened() || fourth.opened()).toBe(false);
+    // Refused: a bad token.
+    const owner = await signup(A(), "refused");
+    const org = await createOrg(A(), owner.token);
+    first.connect(`/orgs/${org.id}`, { token: "not-a-token" });
+    await third.open;
+    expect(fourth.opened()).toBe(false);
+    // Closed.
+    second.close();
+    await fourth.open;
+    first.close();
+    third.ws.terminate();
+    fourth.ws.terminate();
+  });
+
+  it("a connection that gave up while waiting takes no place; a silent one gives its place up after the hold", async () => {
+    const first = await openRaw(A().url);
+    const second = await openRaw(A().url);
+    const quitter = arriving(A().url);
+    const patient = arriving(A().url);
+    await sleep(200);
+    quitter.ws.terminate();
+    // Neither holder asks for a namespace: their places come back after the hold (2 s), and the
+    // one that quit is skipped, so the patient one gets in.
+    const started = Date.now();
+    await patient.open;
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+    expect(quitter.opened()).toBe(false);
+    first.close();
+    second.close();
+    patient.ws.terminate();
+  });
+
+  it("40 SDK clients arriving at once are all let in, two at a time, and ready (no place is lost)", async () => {
+    const owner = await signup(A(), "many");
+    const org = await createOrg(A(), owner.token);
+    const client = new OrgwireClient({ url: A().url, token: owner.token });
+    const subs: Subscription[] = [];
+    const readies = await Promise.all(
+      Array.from(
+        { length: 40 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            subs.push(
+              client.subscribe(org.id, {
+                onEvent: () => {},
+                onReady: (r) => resolve(r.seq),
+                onError: reject,
+              }),
+            );
+          }),
+      ),
+    );
+    expect(readies).toEqual(Array(40).fill(1)); // org.created
+    for (const sub of subs) sub.close();
+  });
+});
