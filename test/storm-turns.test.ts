@@ -1,5 +1,5 @@
-import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { addAcceptors } from "../server/http/acceptors.js";
@@ -80,7 +80,11 @@ describe("acceptors", () => {
     // Each copy listens again on the one socket, which sets its queue depth again: the kernel
     // reports the depth of a listening socket as its Send-Q.
     const depth = (port: number) =>
-      Number(execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" }).trim().split(/\s+/)[2]);
+      Number(
+        execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" })
+          .trim()
+          .split(/\s+/)[2],
+      );
     const node = await listening(3);
     expect(depth(node.port)).toBe(1024);
   });
