@@ -70,4 +70,31 @@ describe("the org's lock", () => {
     expect((await write!).status).toBe(403);
     expect((await call(A(), "GET", `/v1/orgs/${org.id}`, { token: owner.token })).body.name).toBe("Acme");
   });
+
+  it("the head's access_seq moves with every event but a resource write's", async () => {
+    const owner = await signup(A(), "owner");
+    const org = await createOrg(A(), owner.token);
+    const accessSeq = async () => {
+      const head = await A()
+        .db.selectFrom("event_heads")
+        .select(["seq", "access_seq"])
+        .where("org_id", "=", org.id)
+        .executeTakeFirstOrThrow();
+      return [Number(head.seq), Number(head.access_seq)];
+    };
+    const [created] = await accessSeq();
+    expect(await accessSeq()).toEqual([created, created]);
+    const project = (
+      await call(A(), "POST", `/v1/orgs/${org.id}/projects`, { token: owner.token, body: { name: "P" } })
+    ).body.id as string;
+    const [projectSeq] = await accessSeq();
+    expect(await accessSeq()).toEqual([projectSeq, projectSeq]);
+    const path = `/v1/orgs/${org.id}/projects/${project}/resources`;
+    for (const name of ["a", "b"]) {
+      expect((await call(A(), "POST", path, { token: owner.token, body: { type: "vps", name } })).status).toBe(201);
+    }
+    expect(await accessSeq()).toEqual([projectSeq! + 2, projectSeq]);
+    await call(A(), "PATCH", `/v1/orgs/${org.id}`, { token: owner.token, body: { name: "Renamed" } });
+    expect(await accessSeq()).toEqual([projectSeq! + 3, projectSeq! + 3]);
+  });
 });

@@ -59,9 +59,9 @@ export type FullEvent = OrgEvent & { context: EventContext | null; hash: string;
  * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
  * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
  * deleted. The same round trip reads the org's row, the principal's role and whether they have
- * MFA on (with `principalId`),
- * and a project with the principal's role on it (with `projectId`): a mutation re-checks access
- * under the lock at no extra cost, and at one more round trip when it had to wait for the lock.
+ * MFA on (with `principalId`), and a project with the principal's role on it (with `projectId`):
+ * a mutation re-checks access under the lock at no extra cost, and at one more round trip when it
+ * waited for the lock behind a change that may have changed access.
  */
 export async function lockLogHead(
   trx: Trx,
@@ -99,17 +99,19 @@ export async function lockLogHead(
       "project_members.role as project_role",
       userHasMfa(principalId ?? null).as("principal_has_mfa"),
       sql<Date>`date_trunc('milliseconds', now())`.as("now"),
+      "event_heads.access_seq",
       // The head as this statement's snapshot saw it, before any wait for the lock.
-      sql<number>`(select h.seq from event_heads h where h.org_id = ${orgId})`.as("snapshot_seq"),
+      sql<number>`(select h.access_seq from event_heads h where h.org_id = ${orgId})`.as("snapshot_access_seq"),
     ])
     .where("event_heads.org_id", "=", orgId)
     .forUpdate(["event_heads"]);
   if (!options.includeDeleted) query = query.where("orgs.deleted_at", "is", null);
   let row = await query.executeTakeFirst();
-  // Waited for the lock while another mutation moved the head: Postgres re-read only the head row,
+  // Waited for the lock while another mutation changed access: Postgres re-read only the head row,
   // not the rows joined to it (a role, a project), which may predate that mutation. Read them
   // again: the lock is ours now, so this statement's snapshot holds every change made under it.
-  if (row && Number(row.seq) !== Number(row.snapshot_seq)) row = await query.executeTakeFirst();
+  // Mutations that only wrote resources meanwhile left those rows as they were (./README.md).
+  if (row && Number(row.access_seq) !== Number(row.snapshot_access_seq)) row = await query.executeTakeFirst();
   if (!row) return undefined;
   const org: OrgRow = {
     id: orgId,
@@ -172,6 +174,7 @@ export async function appendEventWith<R>(
     context: input.context,
   };
   const hash = chainHash(head.hash, body);
+  const moved = ACCESS_UNCHANGED.has(input.type) ? { seq, hash } : { seq, hash, access_seq: seq };
   const row = {
     id: body.id,
     org_id: head.orgId,
@@ -199,7 +202,7 @@ export async function appendEventWith<R>(
       .with("moved", (db) =>
         db
           .updateTable("event_heads")
-          .set({ seq, hash })
+          .set(moved)
           .where("org_id", "=", head.orgId)
           .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
           .returning("event_heads.seq"),
@@ -212,7 +215,7 @@ export async function appendEventWith<R>(
     await trx
       .with("appended", (db) => db.insertInto("events").values(row).returning("seq"))
       .updateTable("event_heads")
-      .set({ seq, hash })
+      .set(moved)
       .where("org_id", "=", head.orgId)
       .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
       .execute();
@@ -221,6 +224,13 @@ export async function appendEventWith<R>(
   head.hash = hash;
   return { event: { ...body, hash, subjectUserId } as FullEvent, rows };
 }
+
+/**
+ * Event types whose mutations change none of the rows `lockLogHead` reads with the lock: a
+ * mutation that waited behind them need not read those rows again. Every other type (new ones
+ * included) moves the head's `access_seq`.
+ */
+const ACCESS_UNCHANGED: ReadonlySet<string> = new Set(["resource.created", "resource.updated", "resource.deleted"]);
 
 /** sha256 over the previous hash and the row's canonical JSON. */
 export function chainHash(

@@ -8,6 +8,8 @@ export interface EventHeadsTable {
   /** The last entry removed by retention pruning (0 and "" when none): the chain's new start. */
   anchor_seq: Generated<number>;
   anchor_hash: Generated<string>;
+  /** The seq of the last event that may have changed what the lock's statement reads with it. */
+  access_seq: Generated<number>;
 }
 
 export interface EventsTable {
