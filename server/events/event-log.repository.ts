@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { type QueryCreator, sql } from "kysely";
+import { type InferResult, type Kysely, type QueryCreator, sql } from "kysely";
 import type {
   EventActor,
   EventContext,
@@ -12,11 +12,13 @@ import type {
 import { isOwnerOnly } from "../access/permissions.js";
 import { userHasMfa } from "../db/access-columns.js";
 import type { Executor, Trx } from "../db/database.js";
+import { queryShape } from "../db/query-shapes.js";
 import type { Database } from "../db/schema.js";
 import type { EventRow } from "../db/tables/events.table.js";
 import type { OrgRow } from "../db/tables/orgs.table.js";
 import type { ProjectRow } from "../db/tables/projects.table.js";
 import { canonicalJson } from "./canonical-json.js";
+import { executeAppend } from "./event-append.repository.js";
 
 /** The locked head of one org's log, held for the rest of the transaction. */
 export interface LogHead {
@@ -55,6 +57,47 @@ export type NewEvent = {
 /** The envelope with `context` and `hash`: what audit viewers see and what the bus carries. */
 export type FullEvent = OrgEvent & { context: EventContext | null; hash: string; subjectUserId: string | null };
 
+type LockValues = { orgId: string; principalId: string | null; projectId: string | null };
+const lockQuery = (db: Kysely<Database>, v: LockValues) =>
+  db
+    .selectFrom("event_heads")
+    .innerJoin("orgs", "orgs.id", "event_heads.org_id")
+    .leftJoin("memberships", (join) =>
+      join.onRef("memberships.org_id", "=", "event_heads.org_id").on("memberships.user_id", "=", v.principalId),
+    )
+    .leftJoin("projects", (join) =>
+      join.onRef("projects.org_id", "=", "event_heads.org_id").on("projects.id", "=", v.projectId),
+    )
+    .leftJoin("project_members", (join) =>
+      join.onRef("project_members.project_id", "=", "projects.id").on("project_members.user_id", "=", v.principalId),
+    )
+    .select([
+      "event_heads.seq",
+      "event_heads.hash",
+      "memberships.role",
+      "orgs.name as org_name",
+      "orgs.settings as org_settings",
+      "orgs.created_by as org_created_by",
+      "orgs.created_at as org_created_at",
+      "orgs.deleted_at as org_deleted_at",
+      "projects.id as project_id",
+      "projects.name as project_name",
+      "projects.created_at as project_created_at",
+      "project_members.role as project_role",
+      userHasMfa(v.principalId).as("principal_has_mfa"),
+      sql<Date>`date_trunc('milliseconds', now())`.as("now"),
+      "event_heads.access_seq",
+      // The head as this statement's snapshot saw it, before any wait for the lock.
+      sql<number>`(select h.access_seq from event_heads h where h.org_id = ${v.orgId})`.as("snapshot_access_seq"),
+    ])
+    .where("event_heads.org_id", "=", v.orgId)
+    .forUpdate(["event_heads"]);
+type LockRow = InferResult<ReturnType<typeof lockQuery>>[number];
+/** Every mutation's first statement: built once per variant (deleted orgs too, or not). */
+const lockStatement = queryShape<LockValues>(["orgId", "principalId", "projectId"], (db, v, variant) =>
+  variant === "deleted too" ? lockQuery(db, v) : lockQuery(db, v).where("orgs.deleted_at", "is", null),
+);
+
 /**
  * Locks the org's log head. Every mutation calls this first, so an org's mutations run one at a
  * time, seq has no gaps and seq order is commit order. Undefined when the org has no log or is
@@ -70,48 +113,18 @@ export async function lockLogHead(
   options: { includeDeleted?: boolean; projectId?: string } = {},
 ): Promise<LockedLog | undefined> {
   const projectId = options.projectId ?? null;
-  let query = trx
-    .selectFrom("event_heads")
-    .innerJoin("orgs", "orgs.id", "event_heads.org_id")
-    .leftJoin("memberships", (join) =>
-      join.onRef("memberships.org_id", "=", "event_heads.org_id").on("memberships.user_id", "=", principalId ?? null),
-    )
-    .leftJoin("projects", (join) =>
-      join.onRef("projects.org_id", "=", "event_heads.org_id").on("projects.id", "=", projectId),
-    )
-    .leftJoin("project_members", (join) =>
-      join
-        .onRef("project_members.project_id", "=", "projects.id")
-        .on("project_members.user_id", "=", principalId ?? null),
-    )
-    .select([
-      "event_heads.seq",
-      "event_heads.hash",
-      "memberships.role",
-      "orgs.name as org_name",
-      "orgs.settings as org_settings",
-      "orgs.created_by as org_created_by",
-      "orgs.created_at as org_created_at",
-      "orgs.deleted_at as org_deleted_at",
-      "projects.id as project_id",
-      "projects.name as project_name",
-      "projects.created_at as project_created_at",
-      "project_members.role as project_role",
-      userHasMfa(principalId ?? null).as("principal_has_mfa"),
-      sql<Date>`date_trunc('milliseconds', now())`.as("now"),
-      "event_heads.access_seq",
-      // The head as this statement's snapshot saw it, before any wait for the lock.
-      sql<number>`(select h.access_seq from event_heads h where h.org_id = ${orgId})`.as("snapshot_access_seq"),
-    ])
-    .where("event_heads.org_id", "=", orgId)
-    .forUpdate(["event_heads"]);
-  if (!options.includeDeleted) query = query.where("orgs.deleted_at", "is", null);
-  let row = await query.executeTakeFirst();
+  const statement = lockStatement(
+    { orgId, principalId: principalId ?? null, projectId },
+    options.includeDeleted ? "deleted too" : "",
+  );
+  let row = (await trx.executeQuery<LockRow>(statement)).rows[0];
   // Waited for the lock while another mutation changed access: Postgres re-read only the head row,
   // not the rows joined to it (a role, a project), which may predate that mutation. Read them
   // again: the lock is ours now, so this statement's snapshot holds every change made under it.
   // Mutations that only wrote resources meanwhile left those rows as they were (./README.md).
-  if (row && Number(row.access_seq) !== Number(row.snapshot_access_seq)) row = await query.executeTakeFirst();
+  if (row && Number(row.access_seq) !== Number(row.snapshot_access_seq)) {
+    row = (await trx.executeQuery<LockRow>(statement)).rows[0];
+  }
   if (!row) return undefined;
   const org: OrgRow = {
     id: orgId,
@@ -174,7 +187,6 @@ export async function appendEventWith<R>(
     context: input.context,
   };
   const hash = chainHash(head.hash, body);
-  const moved = ACCESS_UNCHANGED.has(input.type) ? { seq, hash } : { seq, hash, access_seq: seq };
   const row = {
     id: body.id,
     org_id: head.orgId,
@@ -194,32 +206,7 @@ export async function appendEventWith<R>(
     prev_hash: head.hash,
     hash,
   };
-  let rows: R[] = [];
-  if (change) {
-    rows = (await trx
-      .with("change", change as never)
-      .with("appended", (db) => db.insertInto("events").values(row).returning("seq"))
-      .with("moved", (db) =>
-        db
-          .updateTable("event_heads")
-          .set(moved)
-          .where("org_id", "=", head.orgId)
-          .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
-          .returning("event_heads.seq"),
-      )
-      .selectFrom("change" as never)
-      .selectAll()
-      .execute()) as R[];
-  } else {
-    // One round trip: the row and the head move together.
-    await trx
-      .with("appended", (db) => db.insertInto("events").values(row).returning("seq"))
-      .updateTable("event_heads")
-      .set(moved)
-      .where("org_id", "=", head.orgId)
-      .where((eb) => eb.exists(eb.selectFrom("appended").select("seq")))
-      .execute();
-  }
+  const rows = await executeAppend<R>(trx, row, !ACCESS_UNCHANGED.has(input.type), change);
   head.seq = seq;
   head.hash = hash;
   return { event: { ...body, hash, subjectUserId } as FullEvent, rows };
