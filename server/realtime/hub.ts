@@ -302,12 +302,13 @@ export async function createRealtimeHub(deps: HubDeps) {
       // One lookup, not a scan of every stream on the node: streams are keyed by namespace name.
       const entry = streams.get(`/orgs/${orgId}`);
       const local = entry?.stream;
-      // A commit that changes nobody's access answers once it is published: it must not wait in
-      // the org's queue behind a reconnect storm's attaches, nor for its own local broadcast. The
+      // A commit that changes nobody's access answers at once: it must not wait in the org's queue
+      // behind a reconnect storm's attaches, nor for its own local broadcast, nor for Redis to
+      // confirm the PUBLISH already written to it (a lost one is filled from Postgres, above). The
       // queue keeps its order either way.
       if (!ack) {
         void local?.ingest(events);
-        await published;
+        void published;
         return;
       }
       let releaseBroadcast = () => {};
