@@ -18,6 +18,7 @@ import {
   lockLogHead,
   type NewEvent,
 } from "./event-log.repository.js";
+import { orgTurnsOf } from "./org-turns.js";
 
 /** Receives committed events, in seq order, after their transaction commits. */
 export interface EventSink {
@@ -148,17 +149,35 @@ function inOrgLog<T>(
   lock: { principalId?: string; projectId?: string },
   change: (scope: MutationScope, locked: LockedLog) => Promise<T>,
 ): Promise<T> {
-  return committed(deps, async (trx, events) => {
-    const locked = await lockLogHead(trx, orgId, lock.principalId, { projectId: lock.projectId });
-    if (!locked) throw notFound("organization");
-    return change(scopeOf(trx, locked, actor, context, events), locked);
-  });
+  let endTurn = () => {};
+  return committed(
+    deps,
+    async (trx, events) => {
+      endTurn = await orgTurnsOf(deps.db).take(orgId);
+      const locked = await lockLogHead(trx, orgId, lock.principalId, { projectId: lock.projectId });
+      if (!locked) throw notFound("organization");
+      return change(scopeOf(trx, locked, actor, context, events), locked);
+    },
+    () => endTurn(),
+  );
 }
 
-/** One transaction; the events it recorded go to the sink once it committed, never before. */
-async function committed<T>(deps: OrgMutationDeps, work: (trx: Trx, events: FullEvent[]) => Promise<T>): Promise<T> {
+/**
+ * One transaction; the events it recorded go to the sink once it committed, never before. `ended`
+ * runs once the transaction has committed or rolled back, before the sink.
+ */
+async function committed<T>(
+  deps: OrgMutationDeps,
+  work: (trx: Trx, events: FullEvent[]) => Promise<T>,
+  ended: () => void = () => {},
+): Promise<T> {
   const events: FullEvent[] = [];
-  const result = await deps.db.transaction().execute((trx) => work(trx, events));
+  let result: T;
+  try {
+    result = await deps.db.transaction().execute((trx) => work(trx, events));
+  } finally {
+    ended();
+  }
   if (events.length > 0) await deps.sink.committed(events);
   return result;
 }
