@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { OrgwireClient, type Subscription } from "../client-sdk/src/index.js";
 import { call, createOrg, signup } from "./support/api.js";
 import { openRaw } from "./support/raw-socket.js";
-import { sleep } from "./support/sockets.js";
+import { sleep, waitFor } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
 
 /**
@@ -31,13 +31,22 @@ function arriving(url: string) {
   return { ws, open, opened: () => opened };
 }
 
-const waitFor = async (check: () => boolean, what: string, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-};
+/** Both places taken by raw connections that ask for nothing yet, and two more waiting. */
+async function fullGate() {
+  const holders = [await openRaw(A().url), await openRaw(A().url)] as const;
+  const waiters = [arriving(A().url), arriving(A().url)] as const;
+  opened.push(() => {
+    for (const h of holders) h.close();
+    for (const w of waiters) w.ws.terminate();
+  });
+  await sleep(200);
+  expect(waiters.some((w) => w.opened())).toBe(false);
+  return { holders, waiters };
+}
+const opened: (() => void)[] = [];
+afterEach(() => {
+  for (const close of opened.splice(0)) close();
+});
 
 describe("arrivals", () => {
   it("a connection past the bound waits unanswered while HTTP is served; an attach frees its place", async () => {
@@ -62,32 +71,22 @@ describe("arrivals", () => {
   });
 
   it("a refused handshake and a closed connection free their places too", async () => {
-    const first = await openRaw(A().url);
-    const second = await openRaw(A().url);
-    const third = arriving(A().url);
-    const fourth = arriving(A().url);
-    await sleep(200);
-    expect(third.opened() || fourth.opened()).toBe(false);
+    const { holders, waiters } = await fullGate();
     // Refused: a bad token.
     const owner = await signup(A(), "refused");
     const org = await createOrg(A(), owner.token);
-    first.connect(`/orgs/${org.id}`, { token: "not-a-token" });
-    await third.open;
-    expect(fourth.opened()).toBe(false);
+    holders[0].connect(`/orgs/${org.id}`, { token: "not-a-token" });
+    await waiters[0].open;
+    expect(waiters[1].opened()).toBe(false);
     // Closed.
-    second.close();
-    await fourth.open;
-    first.close();
-    third.ws.terminate();
-    fourth.ws.terminate();
+    holders[1].close();
+    await waiters[1].open;
   });
 
   it("a connection that gave up while waiting takes no place; a silent one gives its place up after the hold", async () => {
-    const first = await openRaw(A().url);
-    const second = await openRaw(A().url);
-    const quitter = arriving(A().url);
-    const patient = arriving(A().url);
-    await sleep(200);
+    const {
+      waiters: [quitter, patient],
+    } = await fullGate();
     quitter.ws.terminate();
     // Neither holder asks for a namespace: their places come back after the hold (2 s), and the
     // one that quit is skipped, so the patient one gets in.
@@ -95,9 +94,6 @@ describe("arrivals", () => {
     await patient.open;
     expect(Date.now() - started).toBeGreaterThan(1_000);
     expect(quitter.opened()).toBe(false);
-    first.close();
-    second.close();
-    patient.ws.terminate();
   });
 
   it("40 SDK clients arriving at once are all let in, two at a time, and ready (no place is lost)", async () => {

@@ -2,20 +2,12 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { call, createOrg, signup } from "./support/api.js";
 import { openRaw } from "./support/raw-socket.js";
-import { handshakeError, record, sleep } from "./support/sockets.js";
+import { handshakeError, record, sleep, waitFor } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
 
 /** What one connection may cost a node: namespaces, handshakes, failures (raw wire-level peers). */
 const cluster = useCluster(1, { SOCKET_MAX_NAMESPACES: "5" });
 const A = () => cluster.nodes[0]!;
-
-const waitFor = async (check: () => boolean, what: string, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-};
 
 describe("one connection, many CONNECTs", () => {
   it("repeated CONNECTs to one namespace yield one socket, and each event is sent once", async () => {

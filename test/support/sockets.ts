@@ -104,6 +104,15 @@ export async function handshakeError(url: string, orgId: string, token: string):
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 /** Strictly increasing, no duplicates. */
 export function isStrictlyIncreasing(seqs: number[]): boolean {
   return seqs.every((s, i) => i === 0 || s > (seqs[i - 1] as number));
