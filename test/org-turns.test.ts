@@ -11,8 +11,12 @@ describe("org turns", () => {
     const turns = new OrgTurns();
     const order: string[] = [];
     const endFirst = await turns.take("a");
-    const second = turns.take("a").then((end) => (order.push("a2"), end));
-    const third = turns.take("a").then((end) => (order.push("a3"), end));
+    const noted = (name: string) => (end: () => void) => {
+      order.push(name);
+      return end;
+    };
+    const second = turns.take("a").then(noted("a2"));
+    const third = turns.take("a").then(noted("a3"));
     const other = await turns.take("b");
     order.push("b1");
     await new Promise((resolve) => setImmediate(resolve));
