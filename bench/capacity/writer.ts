@@ -4,7 +4,7 @@ import { sleep, stats, wallNow } from "../support.js";
 import { send } from "./load.js";
 
 /** Keep-alive connections the writer holds open before the storm. */
-export const WRITER_POOL = 16;
+const WRITER_POOL = 16;
 
 /**
  * The writer's keep-alive pool, opened before the storm, as the load balancer in front of the nodes

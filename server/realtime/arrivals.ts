@@ -29,11 +29,6 @@ export class ArrivalGate {
     readonly holdMs: number,
   ) {}
 
-  /** Connections waiting for a place. */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   /** engine.io's `allowRequest`: called for each new connection's handshake request. */
   readonly allowRequest = (req: IncomingMessage, verdict: Verdict): void => {
     if (this.#inside < this.size) this.#letIn(req, verdict);
