@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { OrgwireClient, type Subscription } from "../client-sdk/src/index.js";
-import { call, createOrg, signup } from "./support/api.js";
+import { addMember, call, createOrg, signup } from "./support/api.js";
 import { openRaw } from "./support/raw-socket.js";
 import { sleep, waitFor } from "./support/sockets.js";
 import { useCluster } from "./support/suite.js";
@@ -20,15 +20,17 @@ function arriving(url: string) {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`);
   ws.on("error", () => {});
   let opened = false;
+  const frames: string[] = [];
   const open = new Promise<void>((resolve) =>
     ws.on("message", (data) => {
+      frames.push(data.toString());
       if (data.toString().startsWith("0")) {
         opened = true;
         resolve();
       }
     }),
   );
-  return { ws, open, opened: () => opened };
+  return { ws, open, opened: () => opened, frames };
 }
 
 /** Both places taken by raw connections that ask for nothing yet, and two more waiting. */
@@ -94,6 +96,25 @@ describe("arrivals", () => {
     await patient.open;
     expect(Date.now() - started).toBeGreaterThan(1_000);
     expect(quitter.opened()).toBe(false);
+  });
+
+  it("a member removed while their connection waits is refused once it is let in, and sees no event", async () => {
+    const owner = await signup(A(), "owner");
+    const member = await signup(A(), "member");
+    const org = await createOrg(A(), owner.token);
+    await addMember(A().db, org.id, member.user.id, "editor");
+    const { holders, waiters } = await fullGate();
+    const removed = await call(A(), "DELETE", `/v1/orgs/${org.id}/members/${member.user.id}`, {
+      token: owner.token,
+    });
+    expect(removed.status).toBe(204);
+    holders[0].close();
+    await waiters[0].open;
+    const nsp = `/orgs/${org.id}`;
+    waiters[0].ws.send(`40${nsp},${JSON.stringify({ token: member.token, since: 0 })}`);
+    await waitFor(() => waiters[0].frames.some((f) => f.startsWith(`44${nsp},`)), "the refusal");
+    expect(waiters[0].frames.find((f) => f.startsWith(`44${nsp},`))).toContain("forbidden");
+    expect(waiters[0].frames.some((f) => f.startsWith(`42${nsp},`))).toBe(false);
   });
 
   it("40 SDK clients arriving at once are all let in, two at a time, and ready (no place is lost)", async () => {
