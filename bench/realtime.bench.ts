@@ -12,7 +12,7 @@
  * does not delay what this process measures; (c)'s sockets live in another one (./holders.ts).
  */
 
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { Socket } from "socket.io-client";
 import { insertSession, insertUser } from "../server/auth/auth.repository.js";
@@ -22,6 +22,7 @@ import { insertMembership } from "../server/members/members.repository.js";
 import { call, createOrg, signup } from "../test/support/api.js";
 import { freePort, ROOT, spawnNode } from "../test/support/nodes.js";
 import { createTestDatabase, REDIS_URL, uniquePrefix } from "../test/support/services.js";
+import { childReports, startAudience } from "./child-reports.js";
 import { openSockets, ratio, sleep, stats, writeResult } from "./support.js";
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2_000);
@@ -81,52 +82,6 @@ async function spawnBaseline(env: Record<string, string>) {
 const closeAll = (sockets: Socket[]) => {
   for (const s of sockets) s.close();
 };
-
-/**
- * Waits on a child process's reports, by key: `wait(key)` resolves with the report's `at`, also
- * when the report came before anyone waited for it.
- */
-function childReports<M extends { at?: number }>(child: ChildProcess, label: string, keyOf: (m: M) => string) {
-  const waiters = new Map<string, (at: number) => void>();
-  const early = new Map<string, number>();
-  child.on("message", (m: M) => {
-    const key = keyOf(m);
-    const w = waiters.get(key);
-    if (w) {
-      waiters.delete(key);
-      w(m.at ?? 0);
-    } else early.set(key, m.at ?? 0);
-  });
-  return (key: string, timeoutMs = 60_000) =>
-    new Promise<number>((resolve, reject) => {
-      if (early.has(key)) return resolve(early.get(key)!);
-      const timer = setTimeout(() => reject(new Error(`${label}: no ${key}`)), timeoutMs);
-      waiters.set(key, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
-}
-
-/** The audience process: opens sockets on request and reports when the last one got each event. */
-function startAudience() {
-  const child = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx"],
-    stdio: "inherit",
-  });
-  const wait = childReports(child, "audience", (m: { type: string; system: string; seq?: number; at?: number }) =>
-    m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`,
-  );
-  return {
-    async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
-      child.send({ type: "open", system, targets });
-      await wait(`opened:${system}`);
-    },
-    /** Wall-clock instant the last audience socket of `system` received `seq`. */
-    last: (system: string, seq: number) => wait(`${system}:${seq}`),
-    close: () => child.send({ type: "close" }),
-  };
-}
 
 /** The holders process (./holders.ts): members with many sockets; reports each member's last disconnect. */
 function startHolders() {

@@ -8,5 +8,6 @@ if (!only || only === "realtime") await (await import("./realtime.bench.js")).ru
 if (!only || only === "audit") await (await import("./audit.bench.js")).runAuditBench();
 if (!only || only === "webhooks") await (await import("./webhooks.bench.js")).runWebhooksBench();
 if (!only || only === "capacity") await (await import("./capacity.bench.js")).runCapacityBench();
+if (!only || only === "fanout") await (await import("./fanout.bench.js")).runFanoutBench();
 if (!only || only === "scaling") await (await import("./scaling.bench.js")).runScalingBench();
 process.exit(0);

@@ -49,6 +49,8 @@ interface ConnState {
  */
 export class ConnectionGuard {
   readonly #states = new WeakMap<Conn, ConnState>();
+  /** TCP sockets `writeFrame` wrote to in this turn, corked until it ends. */
+  readonly #corked = new Set<RawTcpSocket>();
   /** Shared by every handshake read of Postgres on this node (see `handshakesPerNode`). */
   readonly handshakeReads: Semaphore;
 
@@ -81,6 +83,41 @@ export class ConnectionGuard {
       state.pending = 0; // handed to the transport, where `bufferedAmount` counts it
     });
   }
+
+  /**
+   * Writes a broadcast's finished websocket frame (`frame`, built once for every recipient) to the
+   * connection's TCP socket, when that keeps the connection's order: it is open on the websocket
+   * transport, not upgrading, and engine.io holds no packet that would have to go first. Answers
+   * false, writing nothing, otherwise; the caller then goes through engine.io. The bound on
+   * buffered bytes holds here too. See ./README.md, "Fan-out".
+   */
+  writeFrame(conn: Conn, frame: Buffer): boolean {
+    const c = conn as unknown as { writeBuffer: unknown[]; upgrading: boolean };
+    if (conn.readyState !== "open" || c.upgrading || c.writeBuffer.length > 0) return false;
+    const ws = (conn.transport as unknown as { socket?: RawWebSocket }).socket;
+    const raw = ws?._socket;
+    const compressing = (conn.transport as unknown as { opts?: { perMessageDeflate?: unknown } }).opts
+      ?.perMessageDeflate;
+    if (conn.transport.name !== "websocket" || compressing || ws?.readyState !== 1 || !raw?.writable) return false;
+    if (!this.#corked.has(raw)) {
+      // Held until this turn's synchronous work and promise jobs are done: the broadcasts of a
+      // burst (a gap fill's page, events queued behind a storm's attaches) leave in one write.
+      raw.cork();
+      this.#corked.add(raw);
+      if (this.#corked.size === 1) process.nextTick(this.#uncorkAll);
+    }
+    raw.write(frame);
+    if (raw.writableLength + ws._sender._bufferedBytes > this.limits.maxBufferedBytes) {
+      this.log.warn({ bytes: raw.writableLength }, "connection does not read; dropping it");
+      drop(conn);
+    }
+    return true;
+  }
+
+  readonly #uncorkAll = () => {
+    for (const raw of this.#corked) raw.uncork();
+    this.#corked.clear();
+  };
 
   /** Bytes this node holds for the connection: engine.io's buffer plus the transport's. */
   buffered(conn: Conn): number {
@@ -201,6 +238,20 @@ function batchWrites(transport: Conn["transport"]): void {
       raw.uncork();
     }
   };
+}
+
+/** The parts of a `ws` WebSocket that `writeFrame` reads: its state, TCP socket and sender. */
+interface RawTcpSocket {
+  writable: boolean;
+  writableLength: number;
+  write(chunk: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+}
+interface RawWebSocket {
+  readyState: number;
+  _socket?: RawTcpSocket;
+  _sender: { _bufferedBytes: number };
 }
 
 /** The websocket transport's `ws` keeps what the kernel did not take yet; polling keeps nothing. */

@@ -21,6 +21,7 @@ import { AckTracker } from "./acks.js";
 import { ArrivalGate } from "./arrivals.js";
 import { Coalescer } from "./coalescer.js";
 import { ConnectionGuard, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, Semaphore } from "./connection-guard.js";
+import { directBroadcastAdapter } from "./direct-broadcast.js";
 import type { OrgNamespace, OrgSocket, OrgSocketData } from "./org-socket.js";
 import { OrgStream } from "./org-stream.js";
 import { ROOM_AUDIT, ROOM_OWNERS } from "./rooms.js";
@@ -118,6 +119,7 @@ export async function createRealtimeHub(deps: HubDeps) {
     guard.handshakeReads,
   );
   // A storm's connections are worked on a bounded number at a time; the rest wait unanswered.
+  io.adapter(directBroadcastAdapter(guard));
   const arrivals = new ArrivalGate(guard.limits.arrivalsPerNode, ARRIVAL_HOLD_MS);
   io.engine.opts.allowRequest = arrivals.allowRequest;
   io.engine.on("connection", (conn) => {
