@@ -249,7 +249,7 @@ export class OrgStream {
         const held = backlog?.events.shift();
         if (!backlog || !held) break;
         backlog.bytes -= held.bytes;
-        this.#encoded.send(socket, held.event);
+        this.#encoded.send(guard, socket, held.event);
       }
       this.#replays.delete(socket.id);
       socket.leave(ROOM_REPLAYING);
@@ -302,7 +302,7 @@ export class OrgStream {
       const delivery = this.#recent.at(seq + 1);
       if (!delivery) break;
       const envelope = envelopeFor(socket.rooms, delivery);
-      if (envelope) this.#encoded.send(socket, envelope);
+      if (envelope) this.#encoded.send(guard, socket, envelope);
       seq++;
     }
     return seq;
