@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { Server, type Socket } from "socket.io";
-import { io as connect, type Socket as ClientSocket } from "socket.io-client";
+import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from "../server/realtime/connection-guard.js";
 import { directBroadcastAdapter } from "../server/realtime/direct-broadcast.js";

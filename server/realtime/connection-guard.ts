@@ -85,8 +85,8 @@ export class ConnectionGuard {
   }
 
   /**
-   * Writes a broadcast's finished websocket frame (`frame`, built once for every recipient) to the
-   * connection's TCP socket, when that keeps the connection's order: it is open on the websocket
+   * Writes a finished websocket frame (built once for many sockets: a broadcast, a replayed event)
+   * to the connection's TCP socket, when that keeps the connection's order: it is open on the websocket
    * transport, not upgrading, and engine.io holds no packet that would have to go first. Answers
    * false, writing nothing, otherwise; the caller then goes through engine.io. The bound on
    * buffered bytes holds here too. See ./README.md, "Fan-out".

@@ -1,12 +1,12 @@
 import { Adapter, type BroadcastOptions } from "socket.io-adapter";
 import type { ConnectionGuard } from "./connection-guard.js";
+import { websocketFrame } from "./ws-frames.js";
 
 type Packet = Parameters<Adapter["broadcast"]>[0];
 interface PacketOptions {
-  preEncoded: boolean;
-  volatile?: boolean;
+  preEncoded: true;
   compress?: boolean;
-  /** Set by `_encode`: the websocket frame as a header and a payload, the same for every recipient. */
+  /** The websocket frame, for recipients that take engine.io's road (it writes the frame as it is). */
   wsPreEncodedFrame?: Buffer[];
 }
 interface Recipient {
@@ -26,18 +26,16 @@ export function directBroadcastAdapter(guard: ConnectionGuard): typeof Adapter {
   return class DirectBroadcastAdapter extends Adapter {
     override broadcast(packet: Packet, opts: BroadcastOptions): void {
       const flags = opts.flags ?? {};
+      // Volatile packets are dropped when the transport is busy: engine.io's rule, kept as it is.
       if (flags.volatile) {
         super.broadcast(packet, opts);
         return;
       }
-      const packetOpts: PacketOptions = { preEncoded: true, volatile: flags.volatile, compress: flags.compress };
       packet.nsp = this.nsp.name;
-      const encoded = (this as unknown as { _encode(p: Packet, o: PacketOptions): unknown[] })._encode(
-        packet,
-        packetOpts,
-      );
-      const parts = packetOpts.wsPreEncodedFrame;
-      const frame = parts ? Buffer.concat(parts) : undefined;
+      const encoded = (this as unknown as { encoder: { encode(p: Packet): unknown[] } }).encoder.encode(packet);
+      const frame = websocketFrame(encoded);
+      const packetOpts: PacketOptions = { preEncoded: true, compress: flags.compress };
+      if (frame) packetOpts.wsPreEncodedFrame = [frame];
       const self = this as unknown as { apply(o: BroadcastOptions, each: (s: Recipient) => void): void };
       self.apply(opts, (socket) => {
         socket.notifyOutgoingListeners?.(packet);
