@@ -74,10 +74,8 @@ export class ConnectionGuard {
     conn.on("upgrade", (transport: Conn["transport"]) => batchWrites(transport));
     conn.on("packetCreate", (packet: { data?: unknown }) => {
       state.pending += sizeOf(packet.data);
-      if (state.pending + transportBuffered(conn) > this.limits.maxBufferedBytes) {
-        this.log.warn({ bytes: state.pending }, "connection does not read; dropping it");
-        drop(conn);
-      }
+      const held = state.pending + transportBuffered(conn);
+      if (held > this.limits.maxBufferedBytes) this.#dropStalled(conn, held);
     });
     conn.on("flush", () => {
       state.pending = 0; // handed to the transport, where `bufferedAmount` counts it
@@ -107,11 +105,15 @@ export class ConnectionGuard {
       if (this.#corked.size === 1) process.nextTick(this.#uncorkAll);
     }
     raw.write(frame);
-    if (raw.writableLength + ws._sender._bufferedBytes > this.limits.maxBufferedBytes) {
-      this.log.warn({ bytes: raw.writableLength }, "connection does not read; dropping it");
-      drop(conn);
-    }
+    const held = transportBuffered(conn);
+    if (held > this.limits.maxBufferedBytes) this.#dropStalled(conn, held);
     return true;
+  }
+
+  /** Past the bound on buffered bytes: the client resumes with `since` once it reads again. */
+  #dropStalled(conn: Conn, bytes: number): void {
+    this.log.warn({ bytes }, "connection does not read; dropping it");
+    drop(conn);
   }
 
   readonly #uncorkAll = () => {
@@ -240,10 +242,9 @@ function batchWrites(transport: Conn["transport"]): void {
   };
 }
 
-/** The parts of a `ws` WebSocket that `writeFrame` reads: its state, TCP socket and sender. */
+/** The parts of a `ws` WebSocket that `writeFrame` reads: its state and its TCP socket. */
 interface RawTcpSocket {
   writable: boolean;
-  writableLength: number;
   write(chunk: Buffer): boolean;
   cork(): void;
   uncork(): void;
@@ -251,7 +252,6 @@ interface RawTcpSocket {
 interface RawWebSocket {
   readyState: number;
   _socket?: RawTcpSocket;
-  _sender: { _bufferedBytes: number };
 }
 
 /** The websocket transport's `ws` keeps what the kernel did not take yet; polling keeps nothing. */
