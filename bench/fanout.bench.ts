@@ -75,13 +75,13 @@ export async function runFanoutBench() {
       return (cpu.user + cpu.system) / (EVENTS * SOCKETS);
     };
     const shapes: Shape[] = ["apart", "burst"];
-    const samples = new Map<string, number[]>();
+    const samples = new Map(shapes.flatMap((shape) => systems.map((s) => [`${shape}:${s.name}`, [] as number[]])));
     for (let r = 0; r < ROUNDS + 1; r++) {
       for (const shape of shapes) {
         // Alternate which goes first; the first round of each is warm-up, not recorded.
         for (const system of r % 2 === 0 ? systems : [...systems].reverse()) {
           const us = await round(system, shape);
-          if (r > 0) samples.set(`${shape}:${system.name}`, [...(samples.get(`${shape}:${system.name}`) ?? []), us]);
+          if (r > 0) samples.get(`${shape}:${system.name}`)!.push(us);
           await sleep(100);
         }
       }

@@ -74,7 +74,7 @@ export class ConnectionGuard {
     conn.on("upgrade", (transport: Conn["transport"]) => batchWrites(transport));
     conn.on("packetCreate", (packet: { data?: unknown }) => {
       state.pending += sizeOf(packet.data);
-      const held = state.pending + transportBuffered(conn);
+      const held = this.buffered(conn);
       if (held > this.limits.maxBufferedBytes) this.#dropStalled(conn, held);
     });
     conn.on("flush", () => {
