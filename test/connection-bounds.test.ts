@@ -115,6 +115,11 @@ describe("handshake floods", () => {
     const org = await createOrg(A(), owner.token);
     const raw = await openRaw(A().url);
     const bogus = () => `ow_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "").slice(0, 11)}`;
+    let namespacesMade = 0;
+    const countNamespace = () => {
+      namespacesMade++;
+    };
+    A().io.sockets.on("new_namespace", countNamespace);
     for (let i = 0; i < 10_000; i++) raw.connect(`/orgs/${randomUUID()}`, { token: bogus() });
     const started = Date.now();
     const latencies: number[] = [];
@@ -123,7 +128,11 @@ describe("handshake floods", () => {
       expect((await call(A(), "GET", `/v1/orgs/${org.id}`, { token: owner.token })).status).toBe(200);
       latencies.push(Date.now() - t);
     }
-    await raw.closed; // the node gave up on this connection after too many failed handshakes
+    await raw.closed; // the node gave up on this connection: a burst of CONNECTs no client sends
+    A().io.sockets.off("new_namespace", countNamespace);
+    // Cut off within the burst: SOCKET_MAX_NAMESPACES (5) + SOCKET_MAX_FAILED_HANDSHAKES (20) + the one that tipped it.
+    expect(namespacesMade).toBeGreaterThan(0);
+    expect(namespacesMade).toBeLessThanOrEqual(26);
     expect(Date.now() - started).toBeLessThan(5_000);
     // 8 s before the bounds; the bound here is generous, for a shared 2-core machine.
     expect(Math.max(...latencies)).toBeLessThan(1_000);

@@ -36,6 +36,8 @@ export type ClaimRefusal = "already_connected" | "too_many_namespaces";
 interface ConnState {
   namespaces: Set<string>;
   failures: number;
+  /** Namespace CONNECT packets read in this turn of the event loop. */
+  connectsThisTurn: number;
   /** Bytes of packets in engine.io's write buffer (not yet handed to the transport). */
   pending: number;
   handshakes: Semaphore;
@@ -66,6 +68,7 @@ export class ConnectionGuard {
     const state: ConnState = {
       namespaces: new Set(),
       failures: 0,
+      connectsThisTurn: 0,
       pending: 0,
       handshakes: new Semaphore(this.limits.handshakesPerConnection),
     };
@@ -76,6 +79,10 @@ export class ConnectionGuard {
       state.pending += sizeOf(packet.data);
       const held = this.buffered(conn);
       if (held > this.limits.maxBufferedBytes) this.#dropStalled(conn, held);
+    });
+    conn.on("packet", (packet: { type: string; data?: unknown }) => {
+      if (packet.type === "message" && typeof packet.data === "string" && packet.data.startsWith("0"))
+        this.#countConnect(conn, state);
     });
     conn.on("flush", () => {
       state.pending = 0; // handed to the transport, where `bufferedAmount` counts it
@@ -108,6 +115,22 @@ export class ConnectionGuard {
     const held = transportBuffered(conn);
     if (held > this.limits.maxBufferedBytes) this.#dropStalled(conn, held);
     return true;
+  }
+
+  /**
+   * Socket.IO makes a namespace and a socket for every CONNECT as its frame is parsed, and a node
+   * parses all it has read of a connection in one turn: a flood of CONNECTs cost work in
+   * proportion to the bytes sent before the failed-handshake bound could act. A well-behaved client
+   * never sends more CONNECTs at once than it may hold namespaces; past that plus the failures it
+   * may have, the connection is closed at once and the rest of the burst is read and ignored.
+   */
+  #countConnect(conn: Conn, state: ConnState): void {
+    if (state.connectsThisTurn === 0) setImmediate(() => (state.connectsThisTurn = 0));
+    state.connectsThisTurn++;
+    if (state.connectsThisTurn === this.limits.maxNamespaces + this.limits.maxFailedHandshakes + 1) {
+      this.log.warn("a burst of CONNECTs; closing the connection");
+      drop(conn);
+    }
   }
 
   /** Past the bound on buffered bytes: the client resumes with `since` once it reads again. */
