@@ -166,7 +166,7 @@ export async function startNode(config: Config, logger?: Logger): Promise<Orgwir
   const invitations = invitationsModule({ ...deps, mailer });
   const members = membersModule({
     ...deps,
-    removalHooks: [apiKeys.service.onMemberRemoved, projects.service.onMemberRemoved],
+    removalHooks: [apiKeys.service.onMemberRemoved],
   });
   // The MFA key also encrypts webhook signing secrets (each with its webhook's id as associated data).
   const webhooks = webhooksModule({

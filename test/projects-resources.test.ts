@@ -128,6 +128,29 @@ describe("projects and resources", () => {
     expect((await create(P)).status).toBe(201);
     expect((await create(Q)).status).toBe(404); // a guest does not see Q
   });
+
+  it("removal from the org ends every project role: back as a guest, the member sees no project", async () => {
+    const { owner, org, P } = await orgWithProjects();
+    const gail = await signup(A(), "gail");
+    await addMember(A().db, org.id, gail.user.id, "guest");
+    await call(A(), "PUT", `/v1/orgs/${org.id}/projects/${P}/members/${gail.user.id}`, {
+      token: owner.token,
+      body: { role: "editor" },
+    });
+    const projectMembers = async () =>
+      (await call(A(), "GET", `/v1/orgs/${org.id}/projects/${P}/members`, { token: owner.token })).body.items.map(
+        (m: { userId: string }) => m.userId,
+      );
+    expect(await projectMembers()).toContain(gail.user.id);
+    const removed = await call(A(), "DELETE", `/v1/orgs/${org.id}/members/${gail.user.id}`, { token: owner.token });
+    expect(removed.status).toBe(204);
+    expect(await projectMembers()).not.toContain(gail.user.id);
+    await addMember(A().db, org.id, gail.user.id, "guest");
+    const seen = await call(A(), "GET", `/v1/orgs/${org.id}/projects`, { token: gail.token });
+    expect(seen.status).toBe(200);
+    expect(seen.body.items).toEqual([]);
+    expect((await call(A(), "GET", resources(org.id, P), { token: gail.token })).status).toBe(404);
+  });
 });
 
 describe("billing", () => {

@@ -1,8 +1,9 @@
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { OrgRole } from "../../client-sdk/src/contract/index.js";
 import { orgRequiresMfa, userHasMfa } from "../db/access-columns.js";
 import type { Executor } from "../db/database.js";
 import { type Keyset, keysetPage } from "../db/keyset.js";
+import type { Database } from "../db/schema.js";
 
 /** Memberships are made by invitations; tests call this directly until then. */
 export async function insertMembership(db: Executor, m: { orgId: string; userId: string; role: OrgRole }) {
@@ -60,13 +61,17 @@ export async function setRole(db: Executor, orgId: string, userId: string, role:
 
 /** Deletes and answers the role it had; undefined when there was no such membership. */
 export async function deleteMembership(db: Executor, orgId: string, userId: string): Promise<OrgRole | undefined> {
-  const row = await db
-    .deleteFrom("memberships")
-    .where("org_id", "=", orgId)
-    .where("user_id", "=", userId)
-    .returning("role")
-    .executeTakeFirst();
+  const row = await deletingMembership(orgId, userId)(db).executeTakeFirst();
   return row?.role;
+}
+
+/**
+ * The delete as a statement to run with its event (`MutationScope.write`); answers the role the
+ * membership had. Project roles go with it (a foreign key with `on delete cascade`).
+ */
+export function deletingMembership(orgId: string, userId: string) {
+  return (db: QueryCreator<Database>) =>
+    db.deleteFrom("memberships").where("org_id", "=", orgId).where("user_id", "=", userId).returning("role");
 }
 
 /** A member's role, with the two MFA facts read in the same row (see access/derive.ts). */

@@ -1,4 +1,4 @@
-import type { ChangeRoleBody, Member } from "../../client-sdk/src/contract/index.js";
+import type { ChangeRoleBody, Member, OrgRole } from "../../client-sdk/src/contract/index.js";
 import type { Access } from "../access/permissions.js";
 import type { Actor, RequestScope, UserActor } from "../core/actor.js";
 import { AppError, notFound } from "../core/errors.js";
@@ -8,8 +8,8 @@ import { type EventSink, type MutationScope, mutateOrg, mutateOrgAsOutsider } fr
 import * as repo from "./members.repository.js";
 
 /**
- * Other domains' clean-up when a member leaves (project roles, API keys): same transaction, and
- * their own events, recorded after the removal's.
+ * Other domains' clean-up when a member leaves (API keys; project roles go with the membership, by
+ * a foreign key): same transaction, and their own events, recorded after the removal's.
  */
 export type MemberRemovalHook = (scope: MutationScope, userId: string) => Promise<void>;
 
@@ -96,21 +96,20 @@ export function createMembersService({ db, sink, removalHooks = [] }: MembersSer
         // Leaving stays open to a member without the MFA the org requires.
         { actor, context, orgId, permission: leaving ? "org.read" : "org.manage", mfaExempt: leaving },
         async (scope) => {
-          const { trx, record } = scope;
-          // Delete first (one round trip); if that took the last owner, throwing rolls it back.
-          const role = await repo.deleteMembership(trx, orgId, userId);
-          if (!role) throw notFound("member");
-          if (role === "owner" && (await repo.countOwners(trx, orgId)) === 0) {
+          // The delete and its event in one statement; if it took the last owner, or there was no
+          // such member, throwing rolls both back.
+          const [removed] = await scope.write<{ role: OrgRole }>(repo.deletingMembership(orgId, userId), {
+            type: "member.removed",
+            target: { type: "user", id: userId },
+            data: { userId, reason: leaving ? "left" : "removed" },
+          });
+          if (!removed) throw notFound("member");
+          if (removed.role === "owner" && (await repo.countOwners(scope.trx, orgId)) === 0) {
             throw new AppError(
               "last_owner",
               "the last owner cannot leave or be removed; delete the org or name another owner",
             );
           }
-          await record({
-            type: "member.removed",
-            target: { type: "user", id: userId },
-            data: { userId, reason: leaving ? "left" : "removed" },
-          });
           for (const hook of removalHooks) await hook(scope, userId);
         },
       );

@@ -125,10 +125,6 @@ export async function projectIdsOf(db: Executor, orgId: string, userId: string):
   return rows.map((r) => r.project_id);
 }
 
-export async function deleteProjectMembershipsOf(db: Executor, orgId: string, userId: string): Promise<void> {
-  await db.deleteFrom("project_members").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
-}
-
 /**
  * The projects each (org, user) pair holds a project role on, keyed `${orgId} ${userId}`: the
  * attaches of a reconnect storm, over many orgs, read them in one round trip.

@@ -168,11 +168,6 @@ export function createProjectsService({
         });
       });
     },
-
-    /** Leaving the org ends its project roles too (the member.removed event covers them). */
-    onMemberRemoved: (async (scope, userId) => {
-      await repo.deleteProjectMembershipsOf(scope.trx, scope.head.orgId, userId);
-    }) satisfies MemberRemovalHook,
   };
 }
 

@@ -4,7 +4,7 @@ import type { OrgSocket } from "./org-socket.js";
 import { websocketFrame } from "./ws-frames.js";
 
 /** socket.io-parser's packet type of an event (`PacketType.EVENT`). */
-const EVENT_PACKET = 2;
+export const EVENT_PACKET = 2;
 
 interface Encoded {
   packets: unknown[];

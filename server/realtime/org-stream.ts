@@ -15,7 +15,7 @@ import type { ConnectionGuard, Semaphore } from "./connection-guard.js";
 import { EncodedEvents } from "./encoded-events.js";
 import type { OrgNamespace, OrgSocket } from "./org-socket.js";
 import { type Delivery, deliveryOf, RECENT_MAX_EVENTS, RecentEvents } from "./recent-events.js";
-import { flushed, lostAccessReason } from "./revocation.js";
+import { flushed, lostAccessReason, tellRevoked } from "./revocation.js";
 import {
   deliveryRooms,
   envelopeFor,
@@ -382,13 +382,12 @@ export class OrgStream {
     }
   }
 
-  /** `revoked`, then a server-side disconnect of this namespace only (the connection may hold others). */
+  /** `revoked`, then a disconnect from this namespace (./revocation.ts). */
   #revoke(socket: OrgSocket, reason: RevocationReason): void {
     // A socket revoked mid-replay gets no more of it: its held events are dropped with it.
     this.#replays.delete(socket.id);
     if (socket.disconnected) return;
-    socket.emit("revoked", { orgId: this.orgId, reason });
-    socket.disconnect();
+    tellRevoked(this.deps.guard, socket, this.orgId, reason);
   }
 
   /** Session revocation (logout) goes through the queue too, so it lands between two events. */

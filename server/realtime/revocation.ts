@@ -1,7 +1,10 @@
 import type { RevocationReason } from "../../client-sdk/src/contract/index.js";
 import type { Actor } from "../core/actor.js";
+import type { ConnectionGuard } from "./connection-guard.js";
+import { EVENT_PACKET } from "./encoded-events.js";
 import type { OrgSocket } from "./org-socket.js";
 import type { AttachStanding } from "./snapshot.js";
+import { websocketFrame } from "./ws-frames.js";
 
 /** The reason a socket hears when its attach finds its credential or access gone. */
 export function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive: boolean): RevocationReason {
@@ -9,6 +12,24 @@ export function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive
   if (actor.type === "api_key") return "api_key_revoked";
   if (!standing.credentialLive) return "session_revoked";
   return standing.access?.mfaMissing ? "mfa_required" : "member_removed";
+}
+
+/**
+ * `revoked`, then a server-side disconnect of this namespace only (the connection may hold others).
+ * `revoked` goes straight to the connection when nothing is queued ahead of it (as broadcasts do,
+ * ./direct-broadcast.ts): engine.io's transport stays free, so the disconnect leaves in the same
+ * write rather than after the first write completes.
+ */
+export function tellRevoked(guard: ConnectionGuard, socket: OrgSocket, orgId: string, reason: RevocationReason) {
+  const nsp = socket.nsp;
+  const packets = nsp.server.encoder.encode({
+    type: EVENT_PACKET,
+    nsp: nsp.name,
+    data: ["revoked", { orgId, reason }],
+  });
+  const frame = websocketFrame(packets);
+  if (!frame || !guard.writeFrame(socket.conn, frame)) socket.client._packet(packets as never, { preEncoded: true });
+  socket.disconnect();
 }
 
 /** Longest a revocation holds back the broadcast that follows it. */
