@@ -6,14 +6,17 @@ import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS } from "../server/realtime/connection-guard.js";
 import { directBroadcastAdapter } from "../server/realtime/direct-broadcast.js";
+import type { OrgSocket } from "../server/realtime/org-socket.js";
+import { tellRevoked } from "../server/realtime/revocation.js";
 import { waitFor } from "./support/sockets.js";
 
 /**
  * Broadcasts write their finished frame straight to each idle websocket connection
  * (../server/realtime/direct-broadcast.ts), and go through engine.io when it holds packets, when the
  * client polls, or when the connection is gone. What is checked: the short road is taken, order
- * holds against packets engine.io queued, polling clients still get everything, and a reader that
- * stops reading is dropped at the same bound as before.
+ * holds against packets engine.io queued, polling clients still get everything, a revocation's two
+ * packets leave together (../server/realtime/revocation.ts), and a reader that stops reading is
+ * dropped at the same bound as before.
  */
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -29,7 +32,7 @@ async function serve(maxBufferedBytes = DEFAULT_CONNECTION_LIMITS.maxBufferedByt
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   closers.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
-  return { io, url };
+  return { io, url, guard };
 }
 
 /** A client, the values of its `n` events in arrival order, and the server's side of it. */
@@ -88,6 +91,41 @@ describe("broadcasts written straight to the connection", () => {
     expect(c.got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(writes).toBe(1);
     expect(c.queued).toHaveLength(0);
+  });
+
+  it("a revocation's `revoked` and disconnect leave in one write; a polling client gets both, in order", async () => {
+    const { io, url, guard } = await serve();
+    const ws = await client(io, url, ["websocket"]);
+    const polling = await client(io, url, ["polling"]);
+    for (const c of [ws, polling]) await waitFor(() => c.server.conn.transport.writable, "the connect packet written");
+    const tcp = (ws.server.conn.transport as unknown as { socket: { _socket: Record<string, unknown> } }).socket._socket;
+    let writes = 0;
+    for (const name of ["_write", "_writev"]) {
+      const original = tcp[name] as (...args: unknown[]) => unknown;
+      tcp[name] = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return original.apply(this, args);
+      };
+    }
+    // Counted when the websocket client hears the disconnect: closing its last namespace makes it
+    // close the connection, and the server's answer to that is a write of its own.
+    let writesHeard = -1;
+    const heard = [ws, polling].map((c) => {
+      const order: string[] = [];
+      c.socket.on("revoked" as never, (notice: { reason: string }) => {
+        order.push(`revoked:${notice.reason}`);
+      });
+      c.socket.on("disconnect", (reason) => {
+        order.push(reason);
+        if (c === ws) writesHeard = writes;
+      });
+      return order;
+    });
+    for (const c of [ws, polling]) tellRevoked(guard, c.server as unknown as OrgSocket, "org-1", "member_removed");
+    await waitFor(() => heard.every((order) => order.length === 2), "both told and disconnected");
+    for (const order of heard) expect(order).toEqual(["revoked:member_removed", "io server disconnect"]);
+    // engine.io was left free by the frame written straight out, so its disconnect packet joined it.
+    expect(writesHeard).toBe(1);
   });
 
   it("keeps order behind packets engine.io holds: broadcasts wait their turn, websocket and polling alike", async () => {
