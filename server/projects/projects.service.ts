@@ -14,7 +14,6 @@ import type { Db } from "../db/database.js";
 import type { ProjectRow } from "../db/tables/projects.table.js";
 import { type EventSink, type MutationScope, mutateOrg } from "../events/unit-of-work.js";
 import { findMember } from "../members/members.repository.js";
-import type { MemberRemovalHook } from "../members/members.service.js";
 import { mutateInProject, type ProjectAccess } from "./project-access.js";
 import * as repo from "./projects.repository.js";
 
