@@ -57,6 +57,20 @@ async function client(io: Server, url: string, transports: ("websocket" | "polli
   return { socket, server, got, queued };
 }
 
+/** Counts the writes the connection's TCP socket hands down (one system call each), not the frames. */
+function countWrites(server: Socket): () => number {
+  const tcp = (server.conn.transport as unknown as { socket: { _socket: Record<string, unknown> } }).socket._socket;
+  let writes = 0;
+  for (const name of ["_write", "_writev"]) {
+    const original = tcp[name] as (...args: unknown[]) => unknown;
+    tcp[name] = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return original.apply(this, args);
+    };
+  }
+  return () => writes;
+}
+
 describe("broadcasts written straight to the connection", () => {
   it("an idle websocket connection gets a broadcast without engine.io queueing a packet for it", async () => {
     const { io, url } = await serve();
@@ -76,20 +90,11 @@ describe("broadcasts written straight to the connection", () => {
     const { io, url } = await serve();
     const c = await client(io, url, ["websocket"]);
     await waitFor(() => c.server.conn.transport.writable, "the connect packet written");
-    // Count the writes the TCP socket hands down (one system call each), not the frames.
-    const tcp = (c.server.conn.transport as unknown as { socket: { _socket: Record<string, unknown> } }).socket._socket;
-    let writes = 0;
-    for (const name of ["_write", "_writev"]) {
-      const original = tcp[name] as (...args: unknown[]) => unknown;
-      tcp[name] = function (this: unknown, ...args: unknown[]) {
-        writes++;
-        return original.apply(this, args);
-      };
-    }
+    const writes = countWrites(c.server);
     for (let i = 0; i < 10; i++) io.emit("n", i);
     await waitFor(() => c.got.length === 10, "ten events");
     expect(c.got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(writes).toBe(1);
+    expect(writes()).toBe(1);
     expect(c.queued).toHaveLength(0);
   });
 
@@ -98,15 +103,7 @@ describe("broadcasts written straight to the connection", () => {
     const ws = await client(io, url, ["websocket"]);
     const polling = await client(io, url, ["polling"]);
     for (const c of [ws, polling]) await waitFor(() => c.server.conn.transport.writable, "the connect packet written");
-    const tcp = (ws.server.conn.transport as unknown as { socket: { _socket: Record<string, unknown> } }).socket._socket;
-    let writes = 0;
-    for (const name of ["_write", "_writev"]) {
-      const original = tcp[name] as (...args: unknown[]) => unknown;
-      tcp[name] = function (this: unknown, ...args: unknown[]) {
-        writes++;
-        return original.apply(this, args);
-      };
-    }
+    const writes = countWrites(ws.server);
     // Counted when the websocket client hears the disconnect: closing its last namespace makes it
     // close the connection, and the server's answer to that is a write of its own.
     let writesHeard = -1;
@@ -117,7 +114,7 @@ describe("broadcasts written straight to the connection", () => {
       });
       c.socket.on("disconnect", (reason) => {
         order.push(reason);
-        if (c === ws) writesHeard = writes;
+        if (c === ws) writesHeard = writes();
       });
       return order;
     });
