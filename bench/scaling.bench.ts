@@ -24,22 +24,25 @@
  * Sizes: BENCH_SCALING_SOCKETS (2,000), BENCH_SCALING_MUTATIONS (300), BENCH_SCALING_ORGS (50,000),
  * BENCH_SCALING_ACTIVE (10,000), BENCH_SCALING_IDLE_SECONDS (10).
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { createTestDatabase, REDIS_URL, uniquePrefix } from "../test/support/services.js";
+import { createTestDatabase, uniquePrefix } from "../test/support/services.js";
+import { eventRowSizes, timeAt50kHeads, timeHeadsQuery } from "./scaling-queries.js";
+import { printScalingInputs } from "./scaling-report.js";
 import {
-  api,
-  type BenchProcess,
-  cpuMs,
-  freePort,
-  rssKib,
-  sleep,
-  spawnBaseline,
-  spawnOrgwire,
-  writeResult,
-} from "./support.js";
+  audience,
+  cpuDelta,
+  cpuOf,
+  idleCpuMs,
+  privateRedis,
+  redisPerMutation,
+  redisSnapshot,
+  round,
+  settledRss,
+  sum,
+} from "./scaling-support.js";
+import { api, type BenchProcess, sleep, spawnBaseline, spawnOrgwire, writeResult } from "./support.js";
 
 const SOCKETS = Number(process.env.BENCH_SCALING_SOCKETS ?? 2_000);
 const MUTATIONS = Number(process.env.BENCH_SCALING_MUTATIONS ?? 300);
@@ -50,117 +53,6 @@ const ORG_STEPS = [1_000, 5_000, ACTIVE].filter((n, i, a) => n <= ACTIVE && a.in
 const IDLE_SECONDS = Number(process.env.BENCH_SCALING_IDLE_SECONDS ?? 10);
 const ORG_CREATORS = 4;
 const ORG_CONCURRENCY = 32;
-
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-/** A private redis-server on a free port (INFO then counts only this run); falls back to REDIS_URL. */
-async function privateRedis(log: (t: string) => void) {
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  child.on("error", () => {});
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on("error", () => {});
-    try {
-      await r.connect();
-      await r.ping();
-      r.disconnect();
-      return { url, private: true, stop: () => child.kill("SIGKILL") };
-    } catch {
-      r.disconnect();
-      await sleep(100);
-    }
-  }
-  child.kill("SIGKILL");
-  log("redis-server did not start; using the shared Redis (INFO counts include other clients)");
-  return { url: REDIS_URL, private: false, stop: () => {} };
-}
-
-type RedisSnapshot = { commands: Record<string, number>; inBytes: number; outBytes: number };
-async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
-  const [cmd, stats] = [await redis.info("commandstats"), await redis.info("stats")];
-  const commands: Record<string, number> = {};
-  for (const m of cmd.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) commands[m[1]!] = Number(m[2]);
-  const num = (k: string) => Number(stats.match(new RegExp(`^${k}:(\\d+)`, "m"))?.[1] ?? NaN);
-  return { commands, inBytes: num("total_net_input_bytes"), outBytes: num("total_net_output_bytes") };
-}
-/** `overhead`: the bytes of one snapshot (two INFO calls), measured back to back before the phase. */
-function redisPerMutation(a: RedisSnapshot, b: RedisSnapshot, m: number, overhead: { in: number; out: number }) {
-  const commands: Record<string, number> = {};
-  for (const [k, v] of Object.entries(b.commands)) {
-    const d = v - (a.commands[k] ?? 0);
-    // The two INFO calls of the snapshots themselves are not the mutations'.
-    if (d > 0 && k !== "info") commands[k] = round(d / m, 3);
-  }
-  return {
-    commands,
-    opsPerMutation: round(
-      Object.values(commands).reduce((x, y) => x + y, 0),
-      3,
-    ),
-    inBytesPerMutation: Math.round((b.inBytes - a.inBytes - overhead.in) / m),
-    outBytesPerMutation: Math.round((b.outBytes - a.outBytes - overhead.out) / m),
-  };
-}
-
-/** Median of 5 RSS samples over a second, KiB. */
-async function settledRss(pid: number) {
-  const s: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    s.push(rssKib(pid));
-    await sleep(250);
-  }
-  return s.sort((a, b) => a - b)[2]!;
-}
-
-/** ./audience.ts as a child: opens sockets per `system`, reports when the last one got each seq. */
-function audience() {
-  const child: ChildProcess = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx", "--max-old-space-size=4096"],
-    stdio: "inherit",
-  });
-  const seen = new Set<string>();
-  const waiters = new Map<string, () => void>();
-  child.on("message", (m: { type: string; system: string; seq?: number }) => {
-    const key = m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`;
-    seen.add(key);
-    waiters.get(key)?.();
-  });
-  const wait = (key: string, ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (seen.has(key)) return resolve();
-      const t = setTimeout(() => reject(new Error(`audience: no ${key} after ${ms} ms`)), ms);
-      waiters.set(key, () => {
-        clearTimeout(t);
-        waiters.delete(key);
-        resolve();
-      });
-    });
-  return {
-    pid: child.pid ?? 0,
-    async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
-      child.send({ type: "open", system, targets });
-      await wait(`opened:${system}`, 600_000);
-    },
-    last: (system: string, seq: number) => wait(`${system}:${seq}`, 30_000),
-    close: () => {
-      if (child.connected) child.send({ type: "close" });
-    },
-  };
-}
-
-type Cpu = Record<string, number>;
-const cpuOf = (procs: Record<string, BenchProcess>): Cpu =>
-  Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMs(p.pid)]));
-const cpuDelta = (a: Cpu, b: Cpu) => Object.fromEntries(Object.keys(b).map((k) => [k, round(b[k]! - a[k]!, 1)]));
-const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0);
 
 export async function runScalingBench() {
   const started = Date.now();
@@ -373,36 +265,11 @@ export async function runScalingBench() {
     const createSeconds = (performance.now() - t0) / 1000;
     log(`4: ${ORGS} orgs in ${createSeconds.toFixed(1)} s`);
 
-    const idleCpuOf = async (pid: number) => {
-      await sleep(3_000);
-      const c0 = cpuMs(pid);
-      const w0 = performance.now();
-      await sleep(IDLE_SECONDS * 1000);
-      return round(((cpuMs(pid) - c0) / (performance.now() - w0)) * 1000, 2);
-    };
+    const idleCpuOf = (pid: number) => idleCpuMs(pid, IDLE_SECONDS);
     const idleCpu = () => idleCpuOf(A.pid);
-    const headsSql = "select org_id, seq from event_heads where org_id = any($1::uuid[])";
-    const timeQuery = async (ids: string[]) => {
-      const times: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        const t = performance.now();
-        await admin.query(headsSql, [ids]);
-        times.push(performance.now() - t);
-      }
-      const plan = (await admin.query(`explain (analyze, buffers, format json) ${headsSql}`, [ids])).rows[0][
-        "QUERY PLAN"
-      ][0];
-      return {
-        ids: ids.length,
-        roundTripMsMedian: round(times.sort((a, b) => a - b)[3]!, 2),
-        executionMs: round(plan["Execution Time"], 2),
-        planningMs: round(plan["Planning Time"], 2),
-        plan: `${plan.Plan["Node Type"]}${plan.Plan["Index Name"] ? ` on ${plan.Plan["Index Name"]}` : ""}`,
-        sharedHitBlocks: plan.Plan["Shared Hit Blocks"],
-      };
-    };
     people2 = audience();
     const idle = [{ activeOrgs: 0, cpuMsPerSecond: await idleCpu(), rssKib: await settledRss(A.pid) }];
+    const timeQuery = (ids: string[]) => timeHeadsQuery(admin, ids);
     const query: Awaited<ReturnType<typeof timeQuery>>[] = [];
     let opened = 0;
     for (const n of ORG_STEPS) {
@@ -416,22 +283,8 @@ export async function runScalingBench() {
       query.push(await timeQuery(orgs.slice(0, n).map((o) => o.id)));
     }
     if (ORGS > ACTIVE) query.push(await timeQuery(orgs.map((o) => o.id)));
-    // 50k ids: the extra heads inserted straight into event_heads (FK triggers off), then removed.
-    const extra = 50_000 - ORGS;
-    if (extra > 0) {
-      await admin.query("set session_replication_role = replica");
-      await admin.query(
-        "insert into event_heads (org_id, seq, hash) select gen_random_uuid(), 1, 'x' from generate_series(1, $1)",
-        [extra],
-      );
-      await admin.query("set session_replication_role = origin");
-      await admin.query("analyze event_heads");
-      const ids = (await admin.query("select org_id from event_heads")).rows.map((r) => r.org_id as string);
-      query.push(await timeQuery(ids.slice(0, 50_000)));
-      await admin.query("set session_replication_role = replica");
-      await admin.query("delete from event_heads where hash = 'x'");
-      await admin.query("set session_replication_role = origin");
-    }
+    const at50k = await timeAt50kHeads(admin, 50_000 - ORGS);
+    if (at50k) query.push(at50k);
     people2.close();
     const top = idle.at(-1)!;
     // The same top-N sockets on a node whose head poll never fires: what the sockets cost idle without it.
@@ -506,29 +359,7 @@ export async function runScalingBench() {
     };
 
     // 5: bytes per event row.
-    const size = (
-      await admin.query(
-        `select pg_total_relation_size('events') as total, pg_relation_size('events') as heap, pg_indexes_size('events') as indexes,
-                (select count(*) from events) as n, (select avg(pg_column_size(e.*)) from events e) as avg_row,
-                (select avg(pg_column_size(e.*)) from events e where type = 'org.updated') as avg_updated,
-                (select count(*) from events where type = 'org.updated') as n_updated`,
-      )
-    ).rows[0];
-    const eventRows = {
-      method:
-        "pg_total_relation_size('events') / count(*) after the bench (heap + TOAST + indexes), and avg(pg_column_size(row))",
-      rows: Number(size.n),
-      totalBytes: Number(size.total),
-      heapBytes: Number(size.heap),
-      indexBytes: Number(size.indexes),
-      bytesPerRowTotal: Math.round(Number(size.total) / Number(size.n)),
-      avgRowBytes: Math.round(Number(size.avg_row)),
-      avgOrgUpdatedRowBytes: Math.round(Number(size.avg_updated)),
-      orgUpdatedRows: Number(size.n_updated),
-      indexes: (await admin.query("select indexname from pg_indexes where tablename = 'events'")).rows.map(
-        (r) => r.indexname,
-      ),
-    };
+    const eventRows = await eventRowSizes(admin);
 
     const result = {
       name: "scaling",
@@ -548,29 +379,7 @@ export async function runScalingBench() {
       benchSeconds: Math.round((Date.now() - started) / 1000),
     };
     const path = writeResult("scaling", result);
-    console.log("\nScaling inputs");
-    console.table({
-      "CPU µs / event / socket (S)": {
-        ours: cpuPerDelivery.usPerEventPerSocket.ours[SOCKETS],
-        baseline: cpuPerDelivery.usPerEventPerSocket.baseline[SOCKETS],
-      },
-      "CPU µs / event / socket (slope S/2→S)": {
-        ours: cpuPerDelivery.usPerEventPerSocket.oursSlope,
-        baseline: cpuPerDelivery.usPerEventPerSocket.baselineSlope,
-      },
-      "Redis ops / mutation (2 nodes subscribed)": { ours: oursFull.redis.opsPerMutation, baseline: "" },
-      "Redis in / out bytes / mutation": {
-        ours: `${oursFull.redis.inBytesPerMutation} / ${oursFull.redis.outBytesPerMutation}`,
-        baseline: "",
-      },
-      "RSS bytes / idle socket (fresh process, 1 org each)": {
-        ours: freshRss.ours.bytesPerSocket,
-        baseline: freshRss.baseline.bytesPerSocket,
-      },
-      "idle CPU ms / s / 1k active orgs (poll 1 s)": { ours: headPoll.cpuMsPerCyclePer1kOrgs, baseline: "" },
-      "  of which the head poll (less a no-poll node)": { ours: headPoll.pollOnlyCpuMsPerCyclePer1kOrgs, baseline: "" },
-      "events bytes / row (incl. indexes)": { ours: eventRows.bytesPerRowTotal, baseline: "" },
-    });
+    printScalingInputs(result);
     console.log(`written to ${path}`);
     return result;
   } finally {

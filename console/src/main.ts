@@ -1,4 +1,5 @@
 import "./styles.css";
+import "./components.css";
 import { html, render, type TemplateResult } from "lit-html";
 import { closeOrg, openOrg, openSection } from "./live.js";
 import { can } from "./permissions.js";
