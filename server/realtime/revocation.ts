@@ -1,10 +1,9 @@
 import type { RevocationReason } from "../../client-sdk/src/contract/index.js";
 import type { Actor } from "../core/actor.js";
 import type { ConnectionGuard } from "./connection-guard.js";
-import { EVENT_PACKET } from "./encoded-events.js";
+import { encodeEvent, sendEncoded } from "./encoded-events.js";
 import type { OrgSocket } from "./org-socket.js";
 import type { AttachStanding } from "./snapshot.js";
-import { websocketFrame } from "./ws-frames.js";
 
 /** The reason a socket hears when its attach finds its credential or access gone. */
 export function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive: boolean): RevocationReason {
@@ -21,14 +20,7 @@ export function lostAccessReason(actor: Actor, standing: AttachStanding, orgLive
  * write rather than after the first write completes.
  */
 export function tellRevoked(guard: ConnectionGuard, socket: OrgSocket, orgId: string, reason: RevocationReason) {
-  const nsp = socket.nsp;
-  const packets = nsp.server.encoder.encode({
-    type: EVENT_PACKET,
-    nsp: nsp.name,
-    data: ["revoked", { orgId, reason }],
-  });
-  const frame = websocketFrame(packets);
-  if (!frame || !guard.writeFrame(socket.conn, frame)) socket.client._packet(packets as never, { preEncoded: true });
+  sendEncoded(guard, socket, encodeEvent(socket.nsp, "revoked", { orgId, reason }));
   socket.disconnect();
 }
 
