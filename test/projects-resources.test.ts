@@ -151,6 +151,31 @@ describe("projects and resources", () => {
     expect(seen.body.items).toEqual([]);
     expect((await call(A(), "GET", resources(org.id, P), { token: gail.token })).status).toBe(404);
   });
+
+  it("a project role granted while the member is removed, on the other node: either order, no role left behind", async () => {
+    const { owner, org, P } = await orgWithProjects();
+    for (let round = 0; round < 8; round++) {
+      const m = await signup(A(), `racer${round}`);
+      await addMember(A().db, org.id, m.user.id, "viewer");
+      const [removed, granted] = await Promise.all([
+        call(A(), "DELETE", `/v1/orgs/${org.id}/members/${m.user.id}`, { token: owner.token }),
+        call(B(), "PUT", `/v1/orgs/${org.id}/projects/${P}/members/${m.user.id}`, {
+          token: owner.token,
+          body: { role: "editor" },
+        }),
+      ]);
+      expect(removed.status).toBe(204);
+      // Granted before the removal (then ended by it), or refused after it: never a 500.
+      expect([200, 201, 404]).toContain(granted.status);
+      const left = await A()
+        .db.selectFrom("project_members")
+        .select("user_id")
+        .where("org_id", "=", org.id)
+        .where("user_id", "=", m.user.id)
+        .execute();
+      expect(left).toEqual([]);
+    }
+  });
 });
 
 describe("billing", () => {
