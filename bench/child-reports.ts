@@ -27,22 +27,32 @@ export function childReports<M extends { at?: number }>(child: ChildProcess, lab
     });
 }
 
+/** How long the audience may take, and flags for its node (a large one needs more heap). */
+export interface AudienceOptions {
+  nodeArgs?: string[];
+  openTimeoutMs?: number;
+  lastTimeoutMs?: number;
+}
+
 /** The audience process: opens sockets on request and reports when the last one got each event. */
-export function startAudience() {
+export function startAudience(options: AudienceOptions = {}) {
   const child = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(options.nodeArgs ?? [])],
     stdio: "inherit",
   });
   const wait = childReports(child, "audience", (m: { type: string; system: string; seq?: number; at?: number }) =>
     m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`,
   );
   return {
+    pid: child.pid ?? 0,
     async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
       child.send({ type: "open", system, targets });
-      await wait(`opened:${system}`);
+      await wait(`opened:${system}`, options.openTimeoutMs);
     },
     /** Wall-clock instant the last audience socket of `system` received `seq`. */
-    last: (system: string, seq: number) => wait(`${system}:${seq}`),
-    close: () => child.send({ type: "close" }),
+    last: (system: string, seq: number) => wait(`${system}:${seq}`, options.lastTimeoutMs),
+    close: () => {
+      if (child.connected) child.send({ type: "close" });
+    },
   };
 }

@@ -2,9 +2,10 @@
  * The scaling bench's instruments (./scaling.bench.ts): a private Redis and its command counts,
  * settled RSS, CPU per process, and the audience process that holds the sockets.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { Redis } from "ioredis";
 import { REDIS_URL } from "../test/support/services.js";
+import { startAudience } from "./child-reports.js";
 import { type BenchProcess, cpuMs, freePort, rssKib, sleep } from "./support.js";
 
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -76,41 +77,9 @@ export async function settledRss(pid: number) {
   return s.sort((a, b) => a - b)[2]!;
 }
 
-/** ./audience.ts as a child: opens sockets per `system`, reports when the last one got each seq. */
-export function audience() {
-  const child: ChildProcess = fork(new URL("./audience.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx", "--max-old-space-size=4096"],
-    stdio: "inherit",
-  });
-  const seen = new Set<string>();
-  const waiters = new Map<string, () => void>();
-  child.on("message", (m: { type: string; system: string; seq?: number }) => {
-    const key = m.type === "opened" ? `opened:${m.system}` : `${m.system}:${m.seq}`;
-    seen.add(key);
-    waiters.get(key)?.();
-  });
-  const wait = (key: string, ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (seen.has(key)) return resolve();
-      const t = setTimeout(() => reject(new Error(`audience: no ${key} after ${ms} ms`)), ms);
-      waiters.set(key, () => {
-        clearTimeout(t);
-        waiters.delete(key);
-        resolve();
-      });
-    });
-  return {
-    pid: child.pid ?? 0,
-    async open(system: string, targets: { url: string; auth: Record<string, unknown> }[]) {
-      child.send({ type: "open", system, targets });
-      await wait(`opened:${system}`, 600_000);
-    },
-    last: (system: string, seq: number) => wait(`${system}:${seq}`, 30_000),
-    close: () => {
-      if (child.connected) child.send({ type: "close" });
-    },
-  };
-}
+/** ./audience.ts with heap for 10k sockets and time to open them. */
+export const audience = () =>
+  startAudience({ nodeArgs: ["--max-old-space-size=4096"], openTimeoutMs: 600_000, lastTimeoutMs: 30_000 });
 
 export type Cpu = Record<string, number>;
 export const cpuOf = (procs: Record<string, BenchProcess>): Cpu =>
